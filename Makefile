@@ -1,0 +1,55 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+
+# llama.cpp's native build crashes on these CPUs (AMX is advertised but broken): build portable
+# AVX2 code with AMX off, AVX-512 only where the CPU has it. The wheel is cached per flag set.
+LLAMA_VERSION := 0.3.36
+AVX512 := $(if $(shell grep -m1 -o -w avx512f /proc/cpuinfo 2>/dev/null),ON,OFF)
+LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
+	-DGGML_AVX512=$(AVX512) -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+WHEEL_CACHE ?= $(HOME)/.cache/welzijn-assistant/wheels/llama-$(LLAMA_VERSION)-avx512-$(AVX512)
+
+.PHONY: run test install index llama-wheel browser clean
+
+run: install index
+	$(BIN)/welzijn chat
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(MAKE) --no-print-directory llama-wheel
+	$(BIN)/pip install -q $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
+	$(BIN)/pip install -q -e ".[local,model,dev]"
+	$(BIN)/welzijn setup
+	touch $@
+
+llama-wheel:
+	@if ls $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
+		echo "llama-cpp-python: cached wheel in $(WHEEL_CACHE)"; \
+	else \
+		echo "llama-cpp-python: compiling $(LLAMA_VERSION) once (4-6 min)…"; \
+		mkdir -p $(WHEEL_CACHE) && \
+		CMAKE_ARGS="$(LLAMA_CMAKE)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+		$(BIN)/pip wheel -q --no-deps --no-binary llama-cpp-python -w $(WHEEL_CACHE) \
+			llama-cpp-python==$(LLAMA_VERSION); \
+	fi
+
+index: install
+	$(BIN)/welzijn ingest
+
+test: install
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,1 @@
+"""welzijn-assistant: Dutch answers with checkable citations about the welfare-sector debate."""

@@ -1,0 +1,124 @@
+"""Turn raw model output into an answer whose every marker points at a passage that backs it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answer import Citation, Passage, SentenceCheck
+from assistant.prompts import NOT_FOUND
+from assistant.textmatch import content_stems, support
+from ingest.sentences import split_sentences
+
+MARKER = re.compile(r"\s*\[(\s*\d+(?:\s*[,;]\s*\d+)*\s*)\]")
+_LOOSE_MARKER = re.compile(r"\s*\((?:bron|source)\s*(\d+)\)", re.IGNORECASE)
+_REFUSAL = re.compile(
+    rf"{NOT_FOUND}|niet (?:te vinden |terug te vinden )?in de bronnen|bronnen (?:geven|bevatten) geen"
+    r"|not (?:found )?in the sources|sources do not (?:contain|answer|mention)",
+    re.IGNORECASE,
+)
+_TRAILING = re.compile(r"([.!?…:;]+[’”'\"]*)$")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The repaired answer text with its citations and per-sentence checks."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    checks: tuple[SentenceCheck, ...]
+    refused: bool
+
+
+def says_not_found(raw: str) -> bool:
+    """True when the model states that the sources do not answer the question."""
+    return bool(_REFUSAL.search(raw))
+
+
+def check_answer(raw: str, passages: list[Passage], threshold: float) -> Checked:
+    """Repair markers, drop sentences no passage supports, renumber, and quote the supporting sentences."""
+    if says_not_found(raw) or not raw.strip():
+        return Checked("", (), (), True)
+    text = _LOOSE_MARKER.sub(lambda m: f" [{m.group(1)}]", raw.strip())
+    kept: list[tuple[str, list[int]]] = []
+    checks: list[SentenceCheck] = []
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        claim = MARKER.sub("", sentence).strip()
+        if not claim or not re.search(r"\w", claim):
+            continue  # a marker alone on a line, or stray punctuation
+        cited = _valid_numbers(sentence, len(passages))
+        numbers, score = _best_support(claim, cited, passages, threshold)
+        ok = score >= threshold
+        checks.append(SentenceCheck(claim, tuple(numbers), round(score, 3), ok))
+        if ok:
+            kept.append((claim, numbers))
+    if not kept:
+        return Checked("", (), tuple(checks), True)
+    return _renumber(kept, passages, tuple(checks))
+
+
+def _valid_numbers(sentence: str, n_passages: int) -> list[int]:
+    """Marker numbers in a sentence that refer to a passage the model was given, in order."""
+    found: list[int] = []
+    for group in MARKER.findall(sentence):
+        for part in re.split(r"[,;]", group):
+            n = int(part)
+            if 1 <= n <= n_passages and n not in found:
+                found.append(n)
+    return found
+
+
+def _best_support(claim: str, cited: list[int], passages: list[Passage], threshold: float) -> tuple[list[int], float]:
+    """The cited passages that back the claim, or else the single passage that backs it best."""
+    scored = {n: support(claim, passages[n - 1].text) for n in cited}
+    backing = [n for n in cited if scored[n] >= threshold]
+    if backing:
+        return backing, max(scored[n] for n in backing)
+    # Repair: a missing or wrong marker is replaced by the passage that really contains the claim.
+    best_n, best = 0, -1.0
+    for n, passage in enumerate(passages, 1):
+        score = support(claim, passage.text)
+        if score > best:
+            best_n, best = n, score
+    return ([best_n] if best_n else []), max(best, 0.0)
+
+
+def _renumber(kept: list[tuple[str, list[int]]], passages: list[Passage], checks: tuple[SentenceCheck, ...]) -> Checked:
+    """Number citations 1..m in order of first use and attach each one's supporting quote."""
+    order: dict[int, int] = {}
+    claims_by_passage: dict[int, list[str]] = {}
+    sentences = []
+    for claim, numbers in kept:
+        for n in numbers:
+            order.setdefault(n, len(order) + 1)
+            claims_by_passage.setdefault(n, []).append(claim)
+        markers = "".join(f"[{order[n]}]" for n in numbers)
+        match = _TRAILING.search(claim)
+        body, tail = (claim[: match.start()], match.group(1)) if match else (claim, ".")
+        sentences.append(f"{body.rstrip()} {markers}{tail}")
+    citations = tuple(
+        _quote(new, passages[old - 1], claims_by_passage[old]) for old, new in sorted(order.items(), key=lambda kv: kv[1])
+    )
+    return Checked(" ".join(sentences), citations, checks, False)
+
+
+def _quote(n: int, passage: Passage, claims: list[str]) -> Citation:
+    """The passage sentence(s) that best match the claims citing it, located in the article."""
+    wanted = content_stems(" ".join(claims))
+    spans = split_sentences(passage.text) or [(0, len(passage.text))]
+    scores = [len(wanted & content_stems(passage.text[s:e])) for s, e in spans]
+    best = max(range(len(spans)), key=scores.__getitem__)
+    start, end = spans[best]
+    # A claim that spans two sentences of the source gets both, when the neighbour adds matches.
+    if best + 1 < len(spans) and scores[best + 1] >= max(2, scores[best] // 2):
+        end = spans[best + 1][1]
+    return Citation(
+        n=n,
+        source=passage.source,
+        title=passage.title,
+        quote=passage.text[start:end],
+        start=passage.start + start,
+        end=passage.start + end,
+        is_comment=passage.is_comment,
+    )

@@ -1,0 +1,181 @@
+"""The answering service: question (+ history) → retrieval → LLM or extraction → checked citations."""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from assistant import language, prompts
+from assistant.answer import Answer, Event, Passage, Status, Token
+from assistant.citations import check_answer
+from assistant.errors import BackendUnavailable, BadQuestion, ModelMissing, WelzijnError
+from assistant.extractive import extract
+from assistant.textmatch import content_stems
+
+if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
+
+    from assistant.knowledge import Knowledge
+    from assistant.settings import Settings
+
+History = Sequence[dict[str, str]]
+_REFUSAL = {
+    "nl": "De artikelen geven geen antwoord op deze vraag.",
+    "en": "The articles do not answer this question.",
+}
+_SUGGEST = {"nl": "Verwante passages:", "en": "Related passages:"}
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    """The question as text, or a `BadQuestion` that says what is wrong with it."""
+    if not isinstance(question, str):
+        raise BadQuestion("De vraag moet tekst zijn.")
+    text = "".join(ch for ch in question if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    text = " ".join(text.split())
+    if not text:
+        raise BadQuestion("Stel een vraag: de vraag is leeg.")
+    if len(text) > max_chars:
+        raise BadQuestion(f"De vraag is te lang ({len(text)} tekens, maximaal {max_chars}). Maak hem korter.")
+    return text
+
+
+class Assistant:
+    """Answers questions from the knowledge base with the configured (or a chosen) backend."""
+
+    def __init__(self, settings: Settings, knowledge: Knowledge, llms: dict[str, LLM | None] | None = None) -> None:
+        self.settings = settings
+        self.knowledge = knowledge
+        self._llms: dict[str, LLM | None] = dict(llms or {})
+        self._lock = threading.Lock()
+
+    def llm(self, backend: str) -> LLM | None:
+        """The backend's LLM, created once and shared (its weights are loaded on first use)."""
+        from assistant.llms import make_llm
+
+        with self._lock:
+            if backend not in self._llms:
+                self._llms[backend] = make_llm(self.settings, backend)
+            return self._llms[backend]
+
+    def answer(self, question: str, history: History = (), backend: str | None = None) -> Answer:
+        """One complete answer."""
+        for event in self.stream(question, history, backend):
+            if isinstance(event, Answer):
+                return event
+        raise WelzijnError("Er kwam geen antwoord.")  # stream() always ends with an Answer
+
+    def stream(self, question: str, history: History = (), backend: str | None = None) -> Iterator[Event]:
+        """Status lines and answer tokens as they come, then the checked `Answer` as the last event."""
+        began = time.perf_counter()
+        question = clean_question(question, self.settings.max_question_chars)
+        history = _clean_history(history, self.settings.max_history_turns)
+        backend = backend or self.settings.backend
+        llm, backend, notice = self._resolve(backend)
+        lang = language.detect(question)
+        standalone = question
+        if history:
+            yield Status("Vervolgvraag begrijpen…")
+            standalone = self._condense(question, history, llm)
+        yield Status("Zoeken in de artikelen…")
+        passages = self.knowledge.retrieve(standalone)
+        timings = {"retrieval": _ms(began)}
+        context = passages[: self.settings.context_passages]
+        if not self._relevant(standalone, passages, lang):
+            timings |= {"first_token": _ms(began), "total": _ms(began)}
+            yield self._refusal(question, standalone, passages, timings, backend, notice, lang)
+            return
+        raw = ""
+        if llm is None:
+            raw = extract(standalone, context)
+            timings["first_token"] = _ms(began)
+            yield Token(raw)
+        else:
+            yield Status("Antwoord schrijven…")
+            try:
+                for part in llm.stream_chat(self._messages(question, standalone, context, lang)):
+                    if not raw:
+                        timings["first_token"] = _ms(began)
+                    raw += part.delta or ""
+                    yield Token(part.delta or "")
+            except (ConnectionError, TimeoutError, OSError) as exc:
+                raise BackendUnavailable(f"De taalmodelserver ({backend}) is niet bereikbaar: {exc}") from exc
+        timings.setdefault("first_token", _ms(began))
+        checked = check_answer(raw, context, self.settings.support_threshold)
+        timings["total"] = _ms(began)
+        if checked.refused:
+            yield self._refusal(question, standalone, passages, timings, backend, notice, lang, checked.checks)
+            return
+        yield Answer(
+            question=question, answer=checked.text, refused=False, citations=checked.citations,
+            retrieved=tuple(passages), timings_ms=timings, backend=backend, standalone_question=standalone,
+            checks=checked.checks, notice=notice,
+        )
+
+    def _resolve(self, backend: str) -> tuple[LLM | None, str, str]:
+        """The LLM to use, falling back to extraction (with a notice) when the backend is unusable."""
+        try:
+            return self.llm(backend), backend, ""
+        except (ModelMissing, BackendUnavailable) as exc:
+            if not self.settings.fallback_to_extractive:
+                raise
+            return None, "extractive", f"{exc} Daarom een extractief antwoord (letterlijke zinnen)."
+
+    def _condense(self, question: str, history: History, llm: LLM | None) -> str:
+        """A standalone version of a follow-up question, for retrieval."""
+        last_question = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+        if llm is None:
+            # Without a model the earlier question supplies the missing names and topics.
+            return f"{last_question} {question}".strip()
+        from llama_index.core.base.llms.types import ChatMessage
+
+        prompt = prompts.CONDENSE.format(history=prompts.format_history(list(history)), question=question)
+        reply = llm.chat([ChatMessage(role="user", content=prompt)], max_tokens=60).message.content or ""
+        reply = " ".join(reply.split()).strip('"“” ')
+        return reply if 5 < len(reply) < 400 else f"{last_question} {question}"
+
+    def _relevant(self, question: str, passages: list[Passage], lang: str) -> bool:
+        """Whether any passage is close enough to the question to answer from."""
+        if not passages or max(p.dense for p in passages) < self.settings.min_relevance:
+            return False
+        if lang == "nl":
+            wanted = content_stems(question)
+            return any(wanted & content_stems(p.text) for p in passages[: self.settings.context_passages])
+        return True
+
+    def _messages(self, question: str, standalone: str, context: list[Passage], lang: str) -> list:
+        from llama_index.core.base.llms.types import ChatMessage
+
+        asked = question if standalone == question else f"{question} (bedoeld: {standalone})"
+        user = prompts.ANSWER.format(
+            sources=prompts.format_sources(context), question=asked, language=language.name(lang)
+        )
+        return [ChatMessage(role="system", content=prompts.SYSTEM), ChatMessage(role="user", content=user)]
+
+    def _refusal(self, question, standalone, passages, timings, backend, notice, lang, checks=()) -> Answer:
+        suggestions = tuple(passages[:3])
+        text = _REFUSAL[lang]
+        if suggestions:
+            titles = list(dict.fromkeys(p.title for p in suggestions))
+            text += " " + _SUGGEST[lang] + " " + "; ".join(f"‘{t}’" for t in titles) + "."
+        return Answer(
+            question=question, answer=text, refused=True, citations=(), retrieved=tuple(passages),
+            timings_ms=timings, backend=backend, standalone_question=standalone, checks=tuple(checks),
+            notice=notice, suggestions=suggestions,
+        )
+
+
+def _clean_history(history: History, turns: int) -> list[dict[str, str]]:
+    """The last `turns` question/answer pairs, as role/content dicts with text only."""
+    cleaned = [
+        {"role": m["role"], "content": str(m["content"])[:2000]}
+        for m in history
+        if isinstance(m, dict) and m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)
+    ]
+    return cleaned[-2 * turns :] if turns else []
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)

@@ -1,0 +1,100 @@
+"""The one settings object: every field can be set as an environment variable WELZIJN_<NAME>."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Backend = Literal["local", "ollama", "openai", "extractive"]
+
+BUILTIN_E5 = "builtin:multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    """Configuration of ingest, retrieval, answering and serving."""
+
+    model_config = SettingsConfigDict(env_prefix="WELZIJN_", env_file=".env", extra="ignore")
+
+    # Storage
+    data_dir: Path = Field(Path("data"), description="Folder for the index, models, caches and feedback.")
+    sources: list[Path] = Field(
+        default_factory=lambda: [Path("seeds")],
+        description="Files or folders that `welzijn ingest` indexes when no PATH is given.",
+    )
+    chroma_host: str | None = Field(
+        None, description="Host of a Chroma server (`chroma run`); unset: embedded Chroma under data_dir."
+    )
+    chroma_port: int = Field(8000, description="Port of the Chroma server.")
+
+    # Chunking and embedding
+    chunk_size: int = Field(700, ge=100, description="Target chunk length in characters.")
+    chunk_overlap: int = Field(1, ge=0, le=3, description="Sentences repeated between split chunks.")
+    embed_model: str = Field(
+        BUILTIN_E5,
+        description="Sentence-transformers model: the built-in rebuilt multilingual-e5-small, "
+        "a local folder, or a hub name (needs hub access).",
+    )
+    embed_query_prefix: str = Field("query: ", description="Prefix for questions (e5 models).")
+    embed_passage_prefix: str = Field("passage: ", description="Prefix for passages (e5 models).")
+    embed_batch_size: int = Field(16, ge=1, description="Passages per embedding batch.")
+
+    # Retrieval
+    top_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
+    candidates_k: int = Field(20, ge=1, description="Candidates from each retriever before fusion.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of dense retrieval in the fusion.")
+    bm25_weight: float = Field(1.0, ge=0, description="Weight of BM25 retrieval in the fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    min_relevance: float = Field(
+        0.80, description="Dense cosine below which no passage counts as relevant (refusal)."
+    )
+    context_passages: int = Field(3, ge=1, le=10, description="Passages given to the LLM.")
+
+    # Answering
+    backend: Backend = Field("local", description="LLM backend that writes answers.")
+    local_model_path: Path | None = Field(
+        None, description="GGUF file for the local backend; unset: the bundled Qwen2.5 1.5B model."
+    )
+    local_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp.")
+    local_context: int = Field(2048, ge=512, description="Context window of the local model (tokens).")
+    max_answer_tokens: int = Field(256, ge=16, description="Longest answer in tokens.")
+    temperature: float = Field(0.1, ge=0, le=2)
+    ollama_url: str = Field("http://127.0.0.1:11434", description="Ollama server URL.")
+    ollama_model: str = Field("qwen2.5:7b-instruct", description="Ollama model name.")
+    openai_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible server URL.")
+    openai_model: str = Field("local-model", description="Model name on the OpenAI-compatible server.")
+    openai_api_key: SecretStr = Field(SecretStr("not-needed"), description="API key for that server.")
+    fallback_to_extractive: bool = Field(
+        True, description="Answer extractively (with a notice) when the LLM backend cannot be used."
+    )
+    llm_timeout: float = Field(120.0, description="Seconds before a remote LLM call gives up.")
+    support_threshold: float = Field(
+        0.5, ge=0, le=1, description="Share of an answer sentence's content words its citation must contain."
+    )
+    max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
+    max_history_turns: int = Field(3, ge=0, description="Earlier turns used to understand follow-ups.")
+
+    # Serving
+    host: str = Field("127.0.0.1", description="Address the server listens on.")
+    port: int = Field(7860, description="Port the server listens on.")
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="Extra origins allowed to embed the widget and call the API."
+    )
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def default_gguf(self) -> Path:
+        return self.models_dir / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+
+    @property
+    def gguf_path(self) -> Path:
+        return self.local_model_path or self.default_gguf

@@ -1,0 +1,1 @@
+"""Evaluation of the assistant against question sets."""

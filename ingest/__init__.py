@@ -1,0 +1,1 @@
+"""Ingest: load, clean, chunk and embed articles into a versioned Chroma + BM25 index."""

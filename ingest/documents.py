@@ -1,0 +1,48 @@
+"""Plain data that flows through the ingest pipeline: cleaned articles and their chunks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+BlockKind = Literal["title", "heading", "paragraph", "comment"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One heading or paragraph of a cleaned article, located by offsets into `Article.text`."""
+
+    kind: BlockKind
+    start: int
+    end: int
+    heading: str | None = None  # the section heading this block falls under, if any
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article: the text a reader sees, plus the structure found in it."""
+
+    source: str  # file name, e.g. "003_b4ac6d7293bc88c6.txt": what citations point at
+    title: str
+    text: str  # cleaned full text; blocks are separated by blank lines
+    blocks: tuple[Block, ...]
+    author: str | None = None
+    date: str | None = None
+    removed: tuple[str, ...] = field(default=())  # site-chrome lines that were dropped, for reporting
+
+    def block_text(self, block: Block) -> str:
+        return self.text[block.start : block.end]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage: a slice of one article's cleaned text."""
+
+    id: str
+    source: str
+    title: str
+    text: str  # == article.text[start:end]
+    start: int
+    end: int
+    heading: str | None
+    is_comment: bool

