@@ -100,6 +100,44 @@ def chat(backend: BackendOption = None) -> None:
     run_chat(build_assistant(settings), _backend(backend))
 
 
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on (default: setting `host`).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default: setting `port`).")] = None,
+) -> None:
+    """Start the web app: chat page at /, JSON API under /api/, widget at /widget.js."""
+    import uvicorn
+
+    from assistant.web.app import create_app
+
+    settings = _settings()
+    if host is not None or port is not None:
+        settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
+    typer.echo(f"welzijn-assistant op http://{settings.host}:{settings.port}  (Ctrl-C stopt)")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+@app.command("eval")
+def evaluate(
+    questions: Annotated[Optional[Path], typer.Option(help="Question set (JSONL).")] = None,
+    backend: BackendOption = None,
+    out: Annotated[Path, typer.Option(help="Folder for results, metrics and report.")] = Path("eval-out"),
+    baseline: Annotated[Optional[Path], typer.Option(help="metrics.json to compare with.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N items (quick checks).")] = None,
+) -> None:
+    """Score the assistant on a question set; with --baseline, exit 1 on a regression."""
+    from evals.runner import format_summary, run_eval
+
+    settings = _settings()
+    try:
+        result = run_eval(settings, questions, backend=_backend(backend), out_dir=out, baseline=baseline, limit=limit)
+    except WelzijnError as exc:
+        raise _fail(exc) from exc
+    typer.echo(format_summary(result))
+    if result.regressions:
+        raise typer.Exit(code=1)
+
+
 def _backend(name: str | None) -> str | None:
     if name is not None and name not in {"local", "ollama", "openai", "extractive"}:
         raise typer.BadParameter(f"onbekende backend {name!r}: kies local, ollama, openai of extractive")

@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
     max_history_turns: int = Field(3, ge=0, description="Earlier turns used to understand follow-ups.")
 
+    # Evaluation
+    eval_tolerance: float = Field(
+        0.02, ge=0, description="How far a metric may drop below the baseline before `welzijn eval` fails."
+    )
+
     # Serving
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(7860, description="Port the server listens on.")
@@ -86,6 +91,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.data_dir / "feedback.jsonl"
 
     @property
     def models_dir(self) -> Path:

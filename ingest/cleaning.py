@@ -9,7 +9,9 @@ from typing import Literal
 
 from ingest.documents import Article, Block, BlockKind
 
-UnitKind = Literal["paragraph", "bullet", "heading", "comment", "comments_start"]
+UnitKind = Literal["paragraph", "bullet", "heading", "comment", "comments_start", "body_end"]
+MarkerKind = Literal["comments_start", "body_end"]
+MARKERS: tuple[MarkerKind, ...] = ("comments_start", "body_end")
 
 COMMENTS_HEADING = "Reacties"
 BULLET_PREFIX = "• "
@@ -28,6 +30,11 @@ def _rx(*patterns: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
 
 
+# View counters sit at the end of an article body, before any reader comments.
+VIEW_COUNTER_PATTERNS: tuple[re.Pattern[str], ...] = _rx(
+    r"(?:dit artikel is |deze pagina is )?\d[\d.]*\s*(?:keer )?(?:bekeken|gelezen|views?|weergaven)\.?",
+    r"(?:bekeken|gelezen|views?|weergaven)\s*:?\s*\d[\d.]*(?: keer)?\.?",
+)
 # Site chrome: whole lines, matched case-insensitively after bullets and whitespace are stripped.
 CHROME_PATTERNS: tuple[re.Pattern[str], ...] = _rx(
     # registration / login prompts
@@ -46,9 +53,6 @@ CHROME_PATTERNS: tuple[re.Pattern[str], ...] = _rx(
     r"plain text|(?:geen|beperkte) html(?:-tags)? toegestaan\.?|toegestane html[- ]?(?:tags|elementen).*",
     r"adressen van webpagina'?s en e-?mailadressen worden automatisch.*",
     r"regels en alinea'?s worden automatisch (?:gesplitst|afgebroken)\.?",
-    # view counters
-    r"(?:dit artikel is |deze pagina is )?\d[\d.]*\s*(?:keer )?(?:bekeken|gelezen|views?|weergaven)\.?",
-    r"(?:bekeken|gelezen|views?|weergaven)\s*:?\s*\d[\d.]*(?: keer)?\.?",
     # byline noise from the CMS
     r"administrator|admin|webmaster|beheerder|redactie ?[a-z]*\.?(?:nl|com)",
     # promo and navigation
@@ -59,21 +63,24 @@ CHROME_PATTERNS: tuple[re.Pattern[str], ...] = _rx(
     r"(?:[ ,]+(?:facebook|twitter|linkedin|whatsapp|e-?mail|x))*|facebook|twitter|linkedin|whatsapp|print|e-?mail",
     r"(?:tags|trefwoorden|onderwerpen|categorie(?:ën)?)\s*:.*",
     r".*\bcookies?\b.{0,100}\b(?:accepteren|instellingen|akkoord)\b.*",
-)
+) + VIEW_COUNTER_PATTERNS
 # Lines that open the reader comments section (also chrome themselves).
 COMMENTS_HEADER_PATTERNS: tuple[re.Pattern[str], ...] = _rx(
-    r"(?:reacties?|comments?)(?: op (?:dit|het) (?:artikel|bericht|stuk))?\s*(?:\((?P<n>\d+)\))?:?",
+    r"(?:reacties?|comments?)(?: op (?:dit|het) (?:artikel|bericht|stuk))?\s*\(?(?P<n>\d+)?\)?:?",
     r"(?P<n>\d+) (?:reacties?|comments?)(?: op (?:dit|het) (?:artikel|bericht|stuk))?:?",
     r"(?:lees de |bekijk de )?reacties? van lezers:?",
 )
 # Contact details: a group of short lines where several match is a contact block, not article text.
-CONTACT_PATTERNS: tuple[re.Pattern[str], ...] = _rx(
-    r"(?:t|tel|telefoon|m|mob|mobiel|f|fax)\.?\s*:?\s*\+?\d[\d \-()]{7,}",
-    r"(?:e|e-?mail|mail)?\s*:?\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
-    r"(?:w|www|web|website|i|internet)\s*:\s*\S+\.\w+\S*",
-    r"\d{4} ?[A-Z]{2}\s+\w+.*",
-    r"(?:postbus|bezoekadres|postadres|adres)\b.*",
-    r"[A-Z][\w.'-]+(?: [\w.'-]+){0,3} \d{1,4}[a-z]?(?:-\d+)?",
+CONTACT_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p)
+    for p in (
+        r"(?i:t|tel|telefoon|m|mob|mobiel|f|fax)\.?\s*:?\s*\+?\d[\d \-()]{7,}",
+        r"(?i:e|e-?mail|mail)?\s*:?\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+        r"(?i:w|www|web|website|i|internet)\s*:\s*\S+\.\w+\S*",
+        r"\d{4} ?[A-Z]{2}\s+[A-Z][\w'-]+.*",  # postcode and city
+        r"(?i:postbus|bezoekadres|postadres|adres)\b.*",
+        r"[A-Z][\w.'-]+(?: [\w.'-]+){0,3} \d{1,4}[a-z]?(?:-\d+)?",  # street and number
+    )
 )
 
 MONTHS = (
@@ -94,7 +101,8 @@ NOT_NAME_STARTS = frozenset(
     "daarom volgens bij met voor na door naast".split()
 )
 
-AUTHOR_LINE = re.compile(r"(?:auteur|door|tekst|geschreven door|schrijver)\s*:?\s*(?P<name>" + NAME + r")?", re.I)
+# Only the label is case-insensitive: the name itself must be capitalised.
+AUTHOR_LINE = re.compile(r"(?i:auteur|door|tekst|geschreven door|schrijver)\s*:?\s*(?P<name>" + NAME + r")?")
 AUTHOR_LABEL = re.compile(r"(?:auteur|tekst|schrijver)s?\s*:", re.I)
 SIGN_OFF = re.compile(r"(?P<body>.*?[.!?…’”'\"])?\s*(?P<sig>/\s?(?P<name>" + NAME + r"))", re.S)
 AUTHOR_BIO = re.compile(r"(?P<name>" + NAME + r") is (?:\w+ )?[a-zà-ÿ]")
@@ -102,7 +110,7 @@ AUTHOR_BIO = re.compile(r"(?P<name>" + NAME + r") is (?:\w+ )?[a-zà-ÿ]")
 # Lines that begin one reader comment, e.g. "Jan Jansen schreef:" or "12 maart 2010 om 14:32".
 COMMENT_START_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"{NAME}(?: \(.{{1,40}}\))? (?:schreef|zegt|reageerde|says|wrote)(?: op {DATE}(?: om {TIME})?)?:?"),
-    re.compile(rf"(?:reactie|commentaar) (?:van|door) {NAME}(?: op {DATE}(?: om {TIME})?)?:?", re.I),
+    re.compile(rf"(?i:reactie|commentaar) (?i:van|door) {NAME}(?: (?i:op) {DATE}(?: (?i:om) {TIME})?)?:?"),
     re.compile(rf"(?:op )?{DATE},?(?: om| at|,)? {TIME}", re.I),
 )
 COMMENT_NUMBER = re.compile(r"\d{1,3}[.)]\s+(?=\S)")
@@ -123,6 +131,7 @@ FUNCTION_WORDS = frozenset(
 MAX_HEADING_CHARS = 80
 MAX_HEADING_WORDS = 12
 MIN_DUPLICATE_CHARS = 30
+MAX_TITLE_CHARS = 250
 
 
 def _fullmatch_any(patterns: Iterable[re.Pattern[str]], text: str) -> re.Match[str] | None:
@@ -202,18 +211,27 @@ def _remove_contact_blocks(lines: list[str], removed: list[str]) -> list[str]:
     return lines
 
 
-def _remove_chrome(lines: list[str], removed: list[str]) -> tuple[list[str], list[int]]:
-    """Blank out chrome lines; also return where comment sections are announced."""
+def _chrome_marker(line: str) -> MarkerKind | None:
+    """What a chrome line tells about the layout: comments announced here, or the article body ended."""
+    count = comments_header_count(line)
+    if count is not None:
+        return "comments_start" if count != 0 else None
+    return "body_end" if _fullmatch_any(VIEW_COUNTER_PATTERNS, line) else None
+
+
+def _remove_chrome(lines: list[str], removed: list[str]) -> tuple[list[str], dict[int, MarkerKind]]:
+    """Blank out chrome lines; also return the layout markers some of them give, by line index."""
     lines = list(lines)
-    comment_headers: list[int] = []
+    markers: dict[int, MarkerKind] = {}
     for i, line in enumerate(lines):
-        count = comments_header_count(line) if line else None
-        if count is not None and count != 0:
-            comment_headers.append(i)
-        if line and is_chrome(line):
-            removed.append(line)
-            lines[i] = ""
-    return lines, comment_headers
+        if not line or not is_chrome(line):
+            continue
+        marker = _chrome_marker(line)
+        if marker:
+            markers[i] = marker
+        removed.append(line)
+        lines[i] = ""
+    return lines, markers
 
 
 def _is_name(text: str) -> bool:
@@ -242,11 +260,11 @@ def _take_author_line(lines: list[str], removed: list[str]) -> str | None:
     return None
 
 
-def _comments_line(lines: Sequence[str], comment_headers: Sequence[int]) -> int:
+def _comments_line(lines: Sequence[str], markers: dict[int, MarkerKind]) -> int:
     """Index of the line that opens the comments; a header above the article text does not count."""
-    for header in comment_headers:
-        if sum(1 for line in lines[:header] if line) >= 2:
-            return header
+    for index in sorted(markers):
+        if markers[index] == "comments_start" and sum(1 for line in lines[:index] if line) >= 2:
+            return index
     return len(lines)
 
 
@@ -277,7 +295,7 @@ def _wrap_width(lines: Sequence[str]) -> int | None:
 
 def _ends_sentence(text: str) -> bool:
     """Whether the text ends on sentence punctuation, possibly followed by a closing quote or bracket."""
-    return text.rstrip("’”'\")]").endswith(tuple(SENTENCE_END)) or text.endswith(tuple(SENTENCE_END))
+    return text.rstrip("’”'\")]").endswith(tuple(SENTENCE_END))
 
 
 def looks_like_heading(text: str) -> bool:
@@ -285,7 +303,8 @@ def looks_like_heading(text: str) -> bool:
     words = text.split()
     if not words or len(text) > MAX_HEADING_CHARS or len(words) > MAX_HEADING_WORDS:
         return False
-    if not text[0].isupper() or _ends_sentence(text) or text.endswith(","):
+    first_letter = text.lstrip("‘“'\"(")[:1]
+    if not first_letter.isupper() or _ends_sentence(text) or text.endswith(","):
         return False
     if "," in text or "@" in text or "://" in text or "www." in text or BULLET.match(text):
         return False
@@ -324,10 +343,9 @@ def _group_units(group: Sequence[str], width: int | None) -> list[_Unit]:
     return units
 
 
-def _build_units(lines: Sequence[str], comment_headers: Sequence[int]) -> list[_Unit]:
-    """Paragraph units of the whole article, with a marker where a comment section is announced."""
+def _build_units(lines: Sequence[str], markers: dict[int, MarkerKind]) -> list[_Unit]:
+    """Paragraph units of the whole article, with layout markers where chrome announced them."""
     width = _wrap_width(lines)
-    headers = set(comment_headers)
     units: list[_Unit] = []
     group: list[str] = []
     for i, line in enumerate([*lines, ""]):
@@ -337,8 +355,8 @@ def _build_units(lines: Sequence[str], comment_headers: Sequence[int]) -> list[_
         if group:
             units.extend(_group_units(group, width))
             group = []
-        if i in headers:
-            units.append(_Unit("comments_start", ""))
+        if i in markers:
+            units.append(_Unit(markers[i], ""))
     return units
 
 
@@ -394,15 +412,32 @@ def _norm_key(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
+def _looks_like_headline(text: str) -> bool:
+    """Several words, not too long, and not ending on a full stop as body sentences do."""
+    return len(text) <= MAX_TITLE_CHARS and len(text.split()) > 1 and not text.endswith(".")
+
+
+def _title_index(units: Sequence[_Unit]) -> int | None:
+    """Index of the headline: the first unit, unless that is a one-word label above a headline."""
+    candidates = [i for i, u in enumerate(units) if u.kind in ("paragraph", "heading")]
+    if len(candidates) >= 2 and len(units[candidates[0]].text.split()) == 1:
+        if _looks_like_headline(units[candidates[1]].text):
+            return candidates[1]
+    return candidates[0] if candidates else None
+
+
 def _take_title(units: list[_Unit], removed: list[str]) -> tuple[str | None, list[_Unit]]:
-    """The headline (first unit, when short enough) and the units without it and its repeats."""
-    first = next((i for i, u in enumerate(units) if u.kind in ("paragraph", "heading")), None)
-    if first is None or len(units[first].text) > 250:
+    """The headline and the units without it, its repeats and one-word labels above it."""
+    first = _title_index(units)
+    if first is None or len(units[first].text) > MAX_TITLE_CHARS:
         return None, units
     title = units[first].text
     rest: list[_Unit] = []
     for i, unit in enumerate(units):
         if i == first:
+            continue
+        if i < first and unit.kind in ("paragraph", "heading"):
+            removed.append(unit.text)  # a section label such as "Opinie" above the headline
             continue
         if unit.kind in ("paragraph", "heading") and _norm_key(unit.text) == _norm_key(title):
             removed.append(unit.text)  # sites repeat the headline above the article
@@ -426,14 +461,25 @@ def _classify_headings(units: Sequence[_Unit]) -> list[_Unit]:
     return result
 
 
+def _starts_comment(unit: _Unit, body_ended: bool) -> bool:
+    """Whether a unit after the article text opens a reader comment."""
+    if unit.kind == "comments_start":
+        return True
+    if unit.kind != "paragraph":
+        return False
+    if _fullmatch_any(COMMENT_START_PATTERNS, unit.text):
+        return True
+    # Below a view counter, a list numbered from 1 is the site's comment list.
+    return body_ended and unit.text.startswith(("1. ", "1) "))
+
+
 def _comments_start(units: Sequence[_Unit]) -> int | None:
     """Index of the first unit of the reader comments, if there are any."""
-    body_seen = False
+    body_seen = body_ended = False
     for i, unit in enumerate(units):
-        if body_seen and unit.kind == "comments_start":
+        if body_seen and _starts_comment(unit, body_ended):
             return i
-        if body_seen and unit.kind == "paragraph" and _fullmatch_any(COMMENT_START_PATTERNS, unit.text):
-            return i
+        body_ended = body_ended or (body_seen and unit.kind == "body_end")
         body_seen = body_seen or unit.kind in ("paragraph", "bullet")
     return None
 
@@ -441,13 +487,13 @@ def _comments_start(units: Sequence[_Unit]) -> int | None:
 def _mark_comments(units: Sequence[_Unit]) -> list[_Unit]:
     """Turn everything after the comments start into comment units, without the site's numbering."""
     start = _comments_start(units)
-    body = [u for u in units[: start if start is not None else len(units)] if u.kind != "comments_start"]
+    body = [u for u in units[: start if start is not None else len(units)] if u.kind not in MARKERS]
     if start is None:
         return body
     comments = [
         _Unit("comment", COMMENT_NUMBER.sub("", unit.text, count=1))
         for unit in units[start:]
-        if unit.kind != "comments_start" and unit.text
+        if unit.kind not in MARKERS and unit.text
     ]
     return body + comments
 
@@ -503,10 +549,10 @@ def clean_article(raw: str, source: str) -> Article:
     """Clean one scraped article into title, metadata and located blocks; pure, no I/O."""
     removed: list[str] = []
     lines = _remove_contact_blocks(_normalise_lines(raw), removed)
-    lines, comment_headers = _remove_chrome(lines, removed)
+    lines, markers = _remove_chrome(lines, removed)
     author = _take_author_line(lines, removed)
-    date = _take_date_line(lines, removed, before=_comments_line(lines, comment_headers))
-    units = _split_glued(_build_units(lines, comment_headers))
+    date = _take_date_line(lines, removed, before=_comments_line(lines, markers))
+    units = _split_glued(_build_units(lines, markers))
     title, units = _take_title(units, removed)
     units = _drop_duplicates(_mark_comments(_classify_headings(units)), removed)
     author = author or _author_from_body(units)

@@ -471,3 +471,70 @@ def test_looks_like_heading(line: str, expected: bool) -> None:
 
 def test_cleaning_is_deterministic() -> None:
     assert clean_article(raw("001"), "x") == clean_article(raw("001"), "x")
+
+
+def test_comments_without_header_below_view_counter() -> None:
+    # The same page without its "Reacties op dit artikel (2)" line: the counter and numbering still tell.
+    article = clean_article(raw("001").replace("Reacties op dit artikel (2)", ""), "001.txt")
+    assert texts(article, "comment") == texts(cleaned("001"), "comment")
+
+
+NUMBERED_BODY = """Titel van het stuk
+
+Wij stellen drie dingen voor.
+
+1. Meer geld voor het welzijnswerk.
+
+2. Minder regels voor professionals.
+"""
+
+LABEL_ABOVE_TITLE = """Opinie
+
+Titel van het stuk
+
+De tekst van het artikel zelf.
+"""
+
+
+def test_numbered_list_in_body_is_not_a_comment() -> None:
+    article = clean_article(NUMBERED_BODY, "n.txt")
+    assert texts(article, "comment") == []
+    assert "1. Meer geld voor het welzijnswerk." in texts(article, "paragraph")
+
+
+def test_one_word_label_above_title_is_skipped() -> None:
+    article = clean_article(LABEL_ABOVE_TITLE, "l.txt")
+    assert article.title == "Titel van het stuk"
+    assert "Opinie" in article.removed
+
+
+def test_quoted_heading() -> None:
+    assert looks_like_heading("‘Wij zijn waar jij bent’")
+
+
+@pytest.mark.parametrize(
+    ("line", "author"),
+    [
+        ("Door Anna van der Berg", "Anna van der Berg"),
+        ("Auteur: Jan Jansen", "Jan Jansen"),
+        ("Door de gemeente betaald", None),
+        ("door Jan Jansen en anderen", None),
+    ],
+)
+def test_author_lines(line: str, author: str | None) -> None:
+    article = clean_article(f"Titel van het stuk\n\n{line}\n\nDe tekst van het artikel zelf.\n", "a.txt")
+    assert article.author == author
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Reactie van de gemeente", "Reactie van het ministerie op het rapport"],
+)
+def test_reaction_headings_in_body_are_not_comments(line: str) -> None:
+    article = clean_article(f"Titel van het stuk\n\nDe tekst.\n\n{line}\n\nMeer tekst van het artikel.\n", "r.txt")
+    assert texts(article, "comment") == []
+
+
+def test_reaction_by_named_reader_starts_comments() -> None:
+    article = clean_article("Titel van het stuk\n\nDe tekst.\n\nReactie van Jan Jansen\n\nMooi stuk.\n", "r.txt")
+    assert texts(article, "comment") == ["Reactie van Jan Jansen", "Mooi stuk."]
