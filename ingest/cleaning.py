@@ -1,4 +1,4 @@
-"""Turn a scraped article into an `Article`: drop site chrome, rebuild paragraphs, find headings and comments."""
+"""Turn a scraped article into an `Article`: drop chrome, rebuild paragraphs, find headings and comments."""
 
 from __future__ import annotations
 
@@ -38,14 +38,17 @@ VIEW_COUNTER_PATTERNS: tuple[re.Pattern[str], ...] = _rx(
 # Site chrome: whole lines, matched case-insensitively after bullets and whitespace are stripped.
 CHROME_PATTERNS: tuple[re.Pattern[str], ...] = _rx(
     # registration / login prompts
-    r"(?:registreren|inloggen|log ?in)(?:\W.{0,150}\b(?:registreren|lees meer|account|wachtwoord)\b.*)?|aanmelden",
+    r"(?:registreren|inloggen|log ?in)(?:\W.{0,150}\b(?:registreren|lees meer|account|wachtwoord)\b.*)?",
+    r"aanmelden",
     r"(?:waarom moet (?:u|je) (?:zich|je) registreren|(?:je|u) hebt? een account nodig"
     r"|maak (?:een |gratis )?account aan|heb je (?:nog )?geen account|wachtwoord vergeten).*",
-    r"(?:artikel|pagina) (?:bewaren|opslaan|delen|printen|mailen|doorsturen)|(?:bewaar|deel|print) (?:dit )?artikel",
+    r"(?:artikel|pagina) (?:bewaren|opslaan|delen|printen|mailen|doorsturen)",
+    r"(?:bewaar|deel|print) (?:dit )?artikel",
     # comment widgets and forms
     r"reacties?\s*\(?\d*\)?:?",
     r"(?:\d+ )?reacties? op (?:dit|het) (?:artikel|bericht|stuk)\s*\(?\d*\)?:?",
-    r"(?:reactie|reageer|reageren)(?: (?:toevoegen|plaatsen|schrijven))?|commentaar (?:toevoegen|plaatsen|schrijven)",
+    r"(?:reactie|reageer|reageren)(?: (?:toevoegen|plaatsen|schrijven))?",
+    r"commentaar (?:toevoegen|plaatsen|schrijven)",
     r"(?:geef|plaats|schrijf|laat) (?:je|uw|een) (?:reactie|antwoord|commentaar)(?: achter)?\.?",
     r"(?:om te kunnen reageren|(?:je|u) moet ingelogd zijn|log in om te reageren).*",
     r"(?:of )?registreer (?:je|u|jezelf) (?:om|voor) te (?:kunnen )?reageren\.?",
@@ -60,7 +63,8 @@ CHROME_PATTERNS: tuple[re.Pattern[str], ...] = _rx(
     r"lees (?:meer|verder|ook|het hele artikel)(?:\s*[:»›>].*)?\.?|lees ook:.*|gerelateerde artikelen",
     r"(?:foto|beeld|illustratie|fotografie|foto's)\s*:\s*.{1,80}",
     r"(?:deel|delen)(?: dit artikel| deze pagina)?(?: via| op)?:?"
-    r"(?:[ ,]+(?:facebook|twitter|linkedin|whatsapp|e-?mail|x))*|facebook|twitter|linkedin|whatsapp|print|e-?mail",
+    r"(?:[ ,]+(?:facebook|twitter|linkedin|whatsapp|e-?mail|x))*",
+    r"facebook|twitter|linkedin|whatsapp|print|e-?mail",
     r"(?:tags|trefwoorden|onderwerpen|categorie(?:ën)?)\s*:.*",
     r".*\bcookies?\b.{0,100}\b(?:accepteren|instellingen|akkoord)\b.*",
 ) + VIEW_COUNTER_PATTERNS
@@ -88,9 +92,14 @@ MONTHS = (
     r"|sep(?:t(?:ember)?)?|okt(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 WEEKDAYS = r"(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|ma|di|wo|do|vr|za|zo)"
-DATE = rf"(?:{WEEKDAYS},? )?(?:\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}|\d{{1,2}} {MONTHS}\.? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+DATE = (
+    rf"(?:{WEEKDAYS},? )?"
+    rf"(?:\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}|\d{{1,2}} {MONTHS}\.? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+)
 TIME = r"\d{1,2}[:.]\d{2}(?: uur)?"
-DATE_LINE = re.compile(rf"(?:(?:datum|gepubliceerd|geplaatst|publicatiedatum)(?: op)?\s*:?\s*)?(?P<date>{DATE})", re.I)
+DATE_LINE = re.compile(
+    rf"(?:(?:datum|gepubliceerd|geplaatst|publicatiedatum)(?: op)?\s*:?\s*)?(?P<date>{DATE})", re.I
+)
 
 _PARTICLES = r"(?:van|de|der|den|ten|ter|te|het|'t|von|la|le|du|da|di|del|el|bin|op|in)"
 _CAP_WORD = r"[A-ZÀ-Þ][a-zà-ÿ'’]+(?:-[A-ZÀ-Þa-zà-ÿ][a-zà-ÿ'’]+)?"
@@ -109,7 +118,9 @@ AUTHOR_BIO = re.compile(r"(?P<name>" + NAME + r") is (?:\w+ )?[a-zà-ÿ]")
 
 # Lines that begin one reader comment, e.g. "Jan Jansen schreef:" or "12 maart 2010 om 14:32".
 COMMENT_START_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(rf"{NAME}(?: \(.{{1,40}}\))? (?:schreef|zegt|reageerde|says|wrote)(?: op {DATE}(?: om {TIME})?)?:?"),
+    re.compile(
+        rf"{NAME}(?: \(.{{1,40}}\))? (?:schreef|zegt|reageerde|says|wrote)(?: op {DATE}(?: om {TIME})?)?:?"
+    ),
     re.compile(rf"(?i:reactie|commentaar) (?i:van|door) {NAME}(?: (?i:op) {DATE}(?: (?i:om) {TIME})?)?:?"),
     re.compile(rf"(?:op )?{DATE},?(?: om| at|,)? {TIME}", re.I),
 )
@@ -304,7 +315,7 @@ def looks_like_heading(text: str) -> bool:
     if not words or len(text) > MAX_HEADING_CHARS or len(words) > MAX_HEADING_WORDS:
         return False
     first_letter = text.lstrip("‘“'\"(")[:1]
-    if not first_letter.isupper() or _ends_sentence(text) or text.endswith(","):
+    if not first_letter.isupper() or _ends_sentence(text):
         return False
     if "," in text or "@" in text or "://" in text or "www." in text or BULLET.match(text):
         return False
@@ -465,12 +476,13 @@ def _starts_comment(unit: _Unit, body_ended: bool) -> bool:
     """Whether a unit after the article text opens a reader comment."""
     if unit.kind == "comments_start":
         return True
-    if unit.kind != "paragraph":
+    if unit.kind not in ("paragraph", "heading"):
         return False
+    # A "Name schreef:" line is short and unpunctuated, so it may have been taken for a heading.
     if _fullmatch_any(COMMENT_START_PATTERNS, unit.text):
         return True
     # Below a view counter, a list numbered from 1 is the site's comment list.
-    return body_ended and unit.text.startswith(("1. ", "1) "))
+    return body_ended and unit.kind == "paragraph" and unit.text.startswith(("1. ", "1) "))
 
 
 def _comments_start(units: Sequence[_Unit]) -> int | None:

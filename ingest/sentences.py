@@ -24,7 +24,6 @@ DUTCH_ABBREVIATIONS: frozenset[str] = frozenset(
 )
 
 _PUNKT_DIR = Path("_static", "nltk_cache", "tokenizers", "punkt_tab", "dutch")
-_OPENING_QUOTES = "‘“"
 _CLOSING_QUOTES = "’”"
 _AMBIGUOUS_QUOTES = "'\""
 # Sentence-final punctuation glued to the next word, e.g. "Sport.Met" or "geheel.’Derde".
@@ -85,7 +84,7 @@ def _merge_after_abbreviations(text: str, spans: list[Span]) -> list[Span]:
 
 
 def _reattach_closing_quotes(text: str, spans: list[Span]) -> list[Span]:
-    """Give a closing quote back to the sentence it closes: Punkt splits "geheel.’Derde" before the quote."""
+    """Give a closing quote back to the sentence it closes: Punkt splits "geheel.’Derde" before it."""
     fixed: list[Span] = []
     for start, end in spans:
         if fixed and fixed[-1][1] == start and start < end and _closes(text, start):
@@ -110,15 +109,18 @@ def _looks_like_url(token: str) -> bool:
     return "://" in lowered or lowered.startswith("www.") or "@" in lowered
 
 
-def _token_around(text: str, pos: int) -> str:
-    """The run of non-space characters that contains position `pos`."""
-    start = pos
-    while start > 0 and not text[start - 1].isspace():
-        start -= 1
-    end = pos
-    while end < len(text) and not text[end].isspace():
-        end += 1
-    return text[start:end]
+def _token_start(text: str, pos: int) -> int:
+    """Start of the run of non-space characters that ends at or contains position `pos`."""
+    while pos > 0 and not text[pos - 1].isspace():
+        pos -= 1
+    return pos
+
+
+def _token_end(text: str, pos: int) -> int:
+    """End of the run of non-space characters that contains position `pos`."""
+    while pos < len(text) and not text[pos].isspace():
+        pos += 1
+    return pos
 
 
 def _quote_opens(text: str, pos: int) -> bool:
@@ -144,16 +146,13 @@ def _glued_break(text: str, match: re.Match[str]) -> int | None:
     # Single letters before the period are initials or parts of "o.a.", "J.P.Balkenende".
     if word_end - word_start == 1:
         return None
-    token = _token_around(text, word_end)
-    if _looks_like_url(token):
+    token_start = _token_start(text, word_end)
+    if _looks_like_url(text[token_start : _token_end(text, word_end)]):
         return None
-    token_start = word_end
-    while token_start > 0 and not text[token_start - 1].isspace():
-        token_start -= 1
     if is_abbreviation(text[token_start:word_end] + "."):
         return None
     close = match.group("close")
-    if close in _AMBIGUOUS_QUOTES and close and _quote_opens(text, match.end() - 1):
+    if close and close in _AMBIGUOUS_QUOTES and _quote_opens(text, match.end() - 1):
         return match.end() - 1  # the straight quote opens the next sentence
     return match.end()
 

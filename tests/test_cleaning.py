@@ -43,7 +43,8 @@ def test_all_five_seeds_present() -> None:
     [
         (
             "000",
-            "Welzijnssector presenteert discussiestuk over de toekomst van de werksoort: 'Het bevechten van posities'",
+            "Welzijnssector presenteert discussiestuk over de toekomst van de werksoort: "
+            "'Het bevechten van posities'",
             "Eric de Kluis",
             None,
         ),
@@ -148,7 +149,13 @@ def test_article_lines_are_not_chrome(line: str) -> None:
     ("seed", "headings"),
     [
         ("000", ["Derde pijler", "Bruggenbouwer", "Pionier", "Profilering"]),
-        ("001", ["Wat geen plek krijgt bij De Boer en Van der Lans", "Je blijft met een licht gevoel van teleurstelling achter"]),
+        (
+            "001",
+            [
+                "Wat geen plek krijgt bij De Boer en Van der Lans",
+                "Je blijft met een licht gevoel van teleurstelling achter",
+            ],
+        ),
         (
             "002",
             [
@@ -170,10 +177,10 @@ def test_headings(seed: str, headings: list[str]) -> None:
 @pytest.mark.parametrize(
     ("heading", "previous_ends", "next_starts"),
     [
-        ("Derde pijler", "sociale verbanden in de lokale samenleving als geheel.’", "Het position paper benadrukt"),
-        ("Bruggenbouwer", "in elke levensfase en in relatie tot alle levensdomeinen.’", "Volgens Hortulanus is een van"),
-        ("Pionier", "de rol die de welzijnssector daarin heeft te spelen zichtbaar.’", "De welzijnssector kent een aantal"),
-        ("Profilering", "leefbaarheid op straat en de contacten in de buurt te bevorderen.", "In de afgelopen decennia heeft"),
+        ("Derde pijler", "in de lokale samenleving als geheel.’", "Het position paper benadrukt"),
+        ("Bruggenbouwer", "in relatie tot alle levensdomeinen.’", "Volgens Hortulanus is een van"),
+        ("Pionier", "daarin heeft te spelen zichtbaar.’", "De welzijnssector kent een aantal"),
+        ("Profilering", "de contacten in de buurt te bevorderen.", "In de afgelopen decennia heeft"),
     ],
 )
 def test_glued_heading_becomes_its_own_block(heading: str, previous_ends: str, next_starts: str) -> None:
@@ -248,8 +255,10 @@ def test_bullets_become_paragraphs() -> None:
 
 def test_sign_off_lines_are_not_headings() -> None:
     paragraphs = texts(cleaned("002"), "paragraph")
-    assert "Saskia Moerbeek, directeur stichting Bevordering Maatschappelijke Participatie (BMP)" in paragraphs
-    assert any(p.startswith("[1] https://www.movisie.nl/publicatie/sociale-wijkteams-vijf-jaar-later.") for p in paragraphs)
+    sign_off = "Saskia Moerbeek, directeur stichting Bevordering Maatschappelijke Participatie (BMP)"
+    footnote = "[1] https://www.movisie.nl/publicatie/sociale-wijkteams-vijf-jaar-later."
+    assert sign_off in paragraphs
+    assert any(p.startswith(footnote) for p in paragraphs)
 
 
 def test_repeated_title_is_dropped() -> None:
@@ -322,7 +331,9 @@ def test_every_sentence_is_kept_or_reported(seed: str) -> None:
     article = cleaned(seed)
     body = squash(article.text)
     removed = [squash(line) for line in article.removed]
-    lost = [s for s in _raw_sentences(seed) if squash(s) not in body and not any(squash(s) in r for r in removed)]
+    lost = [
+        s for s in _raw_sentences(seed) if squash(s) not in body and not any(squash(s) in r for r in removed)
+    ]
     assert lost == []
 
 
@@ -531,10 +542,12 @@ def test_author_lines(line: str, author: str | None) -> None:
     ["Reactie van de gemeente", "Reactie van het ministerie op het rapport"],
 )
 def test_reaction_headings_in_body_are_not_comments(line: str) -> None:
-    article = clean_article(f"Titel van het stuk\n\nDe tekst.\n\n{line}\n\nMeer tekst van het artikel.\n", "r.txt")
+    raw_text = f"Titel van het stuk\n\nDe tekst.\n\n{line}\n\nMeer tekst van het artikel.\n"
+    article = clean_article(raw_text, "r.txt")
     assert texts(article, "comment") == []
 
 
 def test_reaction_by_named_reader_starts_comments() -> None:
-    article = clean_article("Titel van het stuk\n\nDe tekst.\n\nReactie van Jan Jansen\n\nMooi stuk.\n", "r.txt")
+    raw_text = "Titel van het stuk\n\nDe tekst.\n\nReactie van Jan Jansen\n\nMooi stuk.\n"
+    article = clean_article(raw_text, "r.txt")
     assert texts(article, "comment") == ["Reactie van Jan Jansen", "Mooi stuk."]

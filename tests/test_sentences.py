@@ -35,8 +35,8 @@ def test_abbreviation_before_capital_does_not_end_sentence(abbreviation: str) ->
     ("text", "expected"),
     [
         (
-            "ministerie van Volksgezondheid, Welzijn en Sport.Met het zogeheten position paper willen ze",
-            ["ministerie van Volksgezondheid, Welzijn en Sport.", "Met het zogeheten position paper willen ze"],
+            "ministerie van Volksgezondheid, Welzijn en Sport.Met het zogeheten position paper",
+            ["ministerie van Volksgezondheid, Welzijn en Sport.", "Met het zogeheten position paper"],
         ),
         (
             "buiten de boot vallen.Volgens de stadssocioloog speelt de sector een rol.",
@@ -87,8 +87,14 @@ def test_numbers_urls_and_initials_do_not_split(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Coproducties\n‘Vertrouwen in de buurt’ kiest het perspectief.", ["Coproducties", "‘Vertrouwen in de buurt’ kiest het perspectief."]),
-        ("De welzijnssector stimuleert dat mensen de regie over\nhun bestaan houden.", ["De welzijnssector stimuleert dat mensen de regie over", "hun bestaan houden."]),
+        (
+            "Coproducties\n‘Vertrouwen in de buurt’ kiest het perspectief.",
+            ["Coproducties", "‘Vertrouwen in de buurt’ kiest het perspectief."],
+        ),
+        (
+            "De welzijnssector stimuleert dat mensen de regie over\nhun bestaan houden.",
+            ["De welzijnssector stimuleert dat mensen de regie over", "hun bestaan houden."],
+        ),
         ("Eerste zin.\n\n\nTweede zin.", ["Eerste zin.", "Tweede zin."]),
         ("   \n  Alleen deze.  \n ", ["Alleen deze."]),
         ("", []),
@@ -101,7 +107,7 @@ def test_line_breaks_end_sentences(text: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "  Twee zinnen hier.  En nog een, o.a. met Dhr. Jansen.\nNieuwe regel zonder punt\n\n  Sport.Met spaties.  ",
+        "  Twee zinnen hier.  En nog een, o.a. met Dhr. Jansen.\nNieuwe regel\n\n Sport.Met spaties. ",
         "Hij zei: ‘Dat is zo.’ Daarna ging hij weg. Wat nu? Niemand weet het!",
     ],
 )
@@ -129,7 +135,7 @@ def test_seed_sentences_cover_the_text_without_gaps(seed: Path) -> None:
 
 
 def test_real_seed_abbreviation_and_quote_sentence() -> None:
-    text = "Hortulanus omschrijft de taakstelling van de sector als volgt: ‘De sector neemt een deel voor zijn rekening."
+    text = "Hortulanus omschrijft de taakstelling als volgt: ‘De sector neemt een deel voor zijn rekening."
     assert split_sentence_texts(text) == [text]
 
 

@@ -1,0 +1,89 @@
+"""Formatting shared by the web front ends: links to cited spans and Markdown that shows text as text."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+from urllib.parse import quote
+
+from assistant.answer import Answer, Citation
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:])")
+_ESCAPED_MARKER = re.compile(r"\\\[(\d+)\\\]")
+COMMENT_NOTE = "reactie onder het artikel"
+
+
+def article_href(source: str, start: int | None = None, end: int | None = None) -> str:
+    """Relative link to the article page, with the cited span highlighted and scrolled to."""
+    href = "articles/" + quote(source, safe="")
+    if start is not None and end is not None:
+        href += f"?start={int(start)}&end={int(end)}#c-{int(start)}-{int(end)}"
+    return href
+
+
+def md_text(text: str) -> str:
+    """Markdown that renders `text` literally: no HTML, no links, no emphasis, no LaTeX."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def md_answer(answer: Answer) -> str:
+    """The answer text, escaped, with each [n] marker linked to its cited span."""
+    by_n = {c.n: c for c in answer.citations}
+
+    def link(match: re.Match[str]) -> str:
+        citation = by_n.get(int(match.group(1)))
+        if citation is None:
+            return match.group(0)
+        return f"[\\[{citation.n}\\]]({article_href(citation.source, citation.start, citation.end)})"
+
+    return _ESCAPED_MARKER.sub(link, md_text(answer.answer))
+
+
+def md_sources(answer: Answer) -> str:
+    """The numbered sources under an answer: title (linked to the span), comment note, quote."""
+    lines = []
+    for c in answer.citations:
+        lines.append(f"**\\[{c.n}\\]** {_md_title_link(c)}{_comment_note(c)}\n\n> “{md_text(c.quote)}”")
+    if not answer.citations and answer.suggestions:
+        lines.append("Misschien relevant:")
+        seen: set[str] = set()
+        for p in answer.suggestions:
+            if p.source not in seen:
+                seen.add(p.source)
+                lines.append(f"- [{md_text(p.title)}]({article_href(p.source, p.start, p.end)})")
+    return "\n\n".join(lines)
+
+
+def md_footer(answer: Answer, model: str) -> str:
+    """Which backend (and model) answered, and how long it took; plus the notice, if any."""
+    total = answer.timings_ms.get("total", 0) / 1000
+    who = answer.backend if not model or model == answer.backend else f"{answer.backend} · {model}"
+    footer = f"*Beantwoord door {md_text(who)} · {md_text(f'{total:.1f}')} s*"
+    if answer.notice:
+        footer = f"*Let op: {md_text(answer.notice)}*\n\n" + footer
+    return footer
+
+
+def _md_title_link(c: Citation) -> str:
+    return f"[{md_text(c.title)}]({article_href(c.source, c.start, c.end)})"
+
+
+def _comment_note(c: Citation) -> str:
+    return f" — *{COMMENT_NOTE}*" if c.is_comment else ""
+
+
+def citation_json(c: Citation) -> dict[str, Any]:
+    """A citation for the widget and the feedback log: the API shape plus the comment flag and link."""
+    return c.to_json() | {"is_comment": c.is_comment, "href": article_href(c.source, c.start, c.end)}
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """`Answer.to_json()` with the web extras: notice, per-citation comment flag and article link."""
+    data = answer.to_json()
+    data["citations"] = [citation_json(c) for c in answer.citations]
+    data["notice"] = answer.notice
+    data["suggestions"] = [
+        p.to_json() | {"href": article_href(p.source, p.start, p.end)} for p in answer.suggestions
+    ]
+    return data

@@ -1,0 +1,69 @@
+"""End to end with the real embedding model, the real Chroma index and the real local LLM."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+WRR = "003_b4ac6d7293bc88c6.txt"
+
+
+@pytest.mark.parametrize(
+    ("question", "source", "needle"),
+    [
+        ("Welke vier typen burgers onderscheidt de WRR?", WRR, "afzijdige"),
+        ("Wie schreef het discussiestuk De welzijnssector in beeld?", "000_bc742fd63ac6cb6a.txt", "Hortulanus"),
+        ("Waarom is individuele hulpverlening volgens Moerbeek dweilen met de kraan open?", "002_2eb0ce1dd4be8871.txt", "kraan"),
+        ("Hoeveel welzijnsorganisaties zijn lid van Sociaal Werk Nederland?", "004_827db22ad720c57c.txt", "400"),
+        ("Wat blijkt uit het onderzoek van SEO naar ouderenadviseurs?", "001_190c03d3c127cfd8.txt", "ouderenadviseurs"),
+    ],
+)
+def test_real_embedding_ranks_the_right_passage_first(real_assistant, question, source, needle):
+    dense = real_assistant.knowledge.dense(question)
+    chunks = {c.id: c for c in real_assistant.knowledge.store.manifest(real_assistant.knowledge.store.require_current()).chunks}
+    top = chunks[dense[0][0]]
+    assert top.source == source and needle in top.text
+
+
+@pytest.mark.parametrize(
+    ("question", "source", "needle"),
+    [
+        ("Welke vier typen burgers onderscheidt de WRR?", WRR, "afwachtende"),
+        ("Wie is Lex Staal?", "004_827db22ad720c57c.txt", "Sociaal Werk Nederland"),
+        ("Wat vinden Moerbeek en Bruinsma van de nadruk op vrijwilligerswerk?", "002_2eb0ce1dd4be8871.txt", "vrijwilligers"),
+    ],
+)
+def test_extractive_answers_cite_the_right_article(real_assistant, question, source, needle):
+    answer = real_assistant.answer(question, backend="extractive")
+    assert not answer.refused
+    assert answer.citations[0].source == source
+    assert any(needle in c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    "question", ["Geef me een recept voor appeltaart.", "Wie won de Tweede Kamerverkiezingen van 2023?"]
+)
+def test_out_of_scope_questions_are_refused(real_assistant, question):
+    answer = real_assistant.answer(question, backend="extractive")
+    assert answer.refused and not answer.citations
+
+
+def test_local_llm_answers_the_wrr_question_with_the_right_citation(real_assistant):
+    answer = real_assistant.answer("Welke vier typen burgers onderscheidt de WRR?", backend="local")
+    assert answer.backend == "local", answer.notice
+    assert not answer.refused, answer.checks
+    assert answer.citations and answer.citations[0].source == WRR
+    text = answer.answer.lower()
+    assert sum(word in text for word in ("afhankelijk", "afzijdig", "afwachtend", "actie")) >= 3, answer.answer
+
+
+def test_local_llm_handles_a_follow_up(real_assistant):
+    history = [
+        {"role": "user", "content": "Wie is Saskia Moerbeek?"},
+        {"role": "assistant", "content": "Saskia Moerbeek is directeur van stichting Bevordering Maatschappelijke Participatie (BMP) [1]."},
+    ]
+    answer = real_assistant.answer("Welke oplossing stelt zij voor?", history, backend="local")
+    assert "moerbeek" in answer.standalone_question.lower() or "zij" not in answer.standalone_question.lower()
+    assert not answer.refused
+    assert answer.citations[0].source == "002_2eb0ce1dd4be8871.txt"
