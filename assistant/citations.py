@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from assistant.answer import Citation, Passage, SentenceCheck
 from assistant.prompts import NOT_FOUND
-from assistant.textmatch import content_stems, support
+from assistant.textmatch import content_stems, normalize_space, support
 from ingest.sentences import split_sentences
 
 MARKER = re.compile(r"\s*\[(\s*\d+(?:\s*[,;]\s*\d+)*\s*)\]")
@@ -42,11 +42,15 @@ def check_answer(raw: str, passages: list[Passage], threshold: float) -> Checked
     text = _LOOSE_MARKER.sub(lambda m: f" [{m.group(1)}]", raw.strip())
     kept: list[tuple[str, list[int]]] = []
     checks: list[SentenceCheck] = []
+    seen: set[str] = set()
     for start, end in split_sentences(text):
         sentence = text[start:end]
         claim = MARKER.sub("", sentence).strip()
         if not claim or not re.search(r"\w", claim):
             continue  # a marker alone on a line, or stray punctuation
+        if normalize_space(claim) in seen:
+            continue  # small models sometimes repeat a sentence verbatim
+        seen.add(normalize_space(claim))
         cited = _valid_numbers(sentence, len(passages))
         numbers, score = _best_support(claim, cited, passages, threshold)
         ok = score >= threshold

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from assistant import language, prompts
 from assistant.answer import Answer, Event, Passage, Status, Token
 from assistant.citations import check_answer
+from assistant.context import trim
 from assistant.errors import BackendUnavailable, BadQuestion, ModelMissing, WelzijnError
 from assistant.extractive import extract
 from assistant.textmatch import content_stems
@@ -82,7 +83,7 @@ class Assistant:
         yield Status("Zoeken in de artikelen…")
         passages = self.knowledge.retrieve(standalone)
         timings = {"retrieval": _ms(began)}
-        context = passages[: self.settings.context_passages]
+        context = [trim(p, standalone, self.settings.context_chars) for p in passages[: self.settings.context_passages]]
         if not self._relevant(standalone, passages, lang):
             timings |= {"first_token": _ms(began), "total": _ms(began)}
             yield self._refusal(question, standalone, passages, timings, backend, notice, lang)

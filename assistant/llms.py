@@ -128,7 +128,11 @@ class LocalLlamaCpp(CustomLLM):
             text = ""
             with self._generating:
                 stream = llama.create_chat_completion(
-                    messages=payload, max_tokens=max_tokens, temperature=self.temperature, stream=True
+                    messages=payload,
+                    max_tokens=max_tokens,
+                    temperature=self.temperature,
+                    repeat_penalty=1.1,
+                    stream=True,
                 )
                 for part in stream:
                     delta = part["choices"][0]["delta"].get("content") or ""

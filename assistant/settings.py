@@ -51,6 +51,9 @@ class Settings(BaseSettings):
         0.80, description="Dense cosine below which no passage counts as relevant (refusal)."
     )
     context_passages: int = Field(3, ge=1, le=10, description="Passages given to the LLM.")
+    context_chars: int = Field(
+        450, ge=100, description="Longest excerpt of each passage given to the LLM (keeps prompts short)."
+    )
 
     # Answering
     backend: Backend = Field("local", description="LLM backend that writes answers.")

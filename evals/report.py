@@ -14,7 +14,9 @@ from evals.metrics import METRICS, METRICS_BY_NAME, EvalRow
 SCORES_PNG = "scores_by_type.png"
 LATENCY_PNG = "latency.png"
 # The per-type bar chart shows these figures; the tables show them all.
-PLOTTED = ("score", "recall@k", "fact_recall", "citation_precision", "citation_recall")
+PLOTTED = (
+    "score", "recall@k", "fact_recall", "citation_precision", "citation_recall", "refusal_accuracy_unanswerable",
+)
 _MD_ANSWER_CHARS = 240
 
 
@@ -79,36 +81,45 @@ def _figure(width: float, height: float):
 def _plot_scores(data: ReportInput, path: Path) -> Path:
     by_type: dict[str, dict[str, Any]] = {"overall": data.metrics["overall"], **data.metrics["by_type"]}
     groups = list(by_type)
-    fig = _figure(max(7.0, 1.3 * len(groups) + 2), 4.2)
+    fig = _figure(max(7.0, 1.4 * len(groups) + 2), 4.4)
     ax = fig.add_subplot()
-    width = 0.8 / len(PLOTTED)
+    width = 0.84 / len(PLOTTED)
     for i, name in enumerate(PLOTTED):
         values = [by_type[g].get(name) for g in groups]
         xs = [g + (i - (len(PLOTTED) - 1) / 2) * width for g in range(len(groups))]
-        heights = [v if v is not None else float("nan") for v in values]
-        ax.bar(xs, heights, width, label=METRICS_BY_NAME[name].label)
+        bars = ax.bar(xs, [float("nan") if v is None else v for v in values], width, label=METRICS_BY_NAME[name].label)
+        # A zero is a result, not a missing bar: label it so it can be told apart from "not measured".
+        for x, v in zip(xs, values, strict=True):
+            if v == 0:
+                ax.text(x, 0.01, "0", ha="center", va="bottom", fontsize=7, color=bars.patches[0].get_facecolor())
     ax.set_xticks(range(len(groups)), [f"{g}\n(n={by_type[g]['n']})" for g in groups], fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("score (0–1)")
-    ax.set_title(f"Scores per vraagtype — {data.backend}")
+    ax.set_title(f"Scores per vraagtype — {data.backend} (geen balk: niet van toepassing)")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=7, ncols=len(PLOTTED), loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
+    ax.legend(fontsize=7, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
     fig.savefig(path, format="png")
     return path
 
 
 def _plot_latency(data: ReportInput, path: Path) -> Path:
-    fig = _figure(7.0, 3.8)
+    fig = _figure(7.5, 4.0)
     ax = fig.add_subplot()
-    series = {
-        "eerste token": [r.first_token_ms for r in data.rows if r.first_token_ms is not None],
-        "totaal": [r.total_ms for r in data.rows if r.total_ms is not None],
-    }
-    everything = [v for values in series.values() for v in values]
+    first = [r.first_token_ms for r in data.rows if r.first_token_ms is not None]
+    total = [r.total_ms for r in data.rows if r.total_ms is not None]
+    everything = first + total
     if everything:
-        bins = _bins(min(everything), max(everything))
-        for label, values in series.items():
-            ax.hist(values, bins=bins, alpha=0.55, label=f"{label} (n={len(values)})")
+        low, high = max(min(everything), 0.1), max(everything)
+        # A cold start (model loading) can be 50x a warm answer: a log axis keeps both readable.
+        log = high / low > 20
+        bins = _bins(low, high, log)
+        ax.hist(total, bins=bins, alpha=0.5, label=f"totaal (n={len(total)})")
+        ax.hist(first, bins=bins, histtype="step", linewidth=1.6, label=f"eerste token (n={len(first)})")
+        if log:
+            from matplotlib.ticker import FuncFormatter
+
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
         overall = data.metrics["overall"]
         for name, style in (("total_p50_ms", "--"), ("total_p95_ms", ":")):
             if overall.get(name) is not None:
@@ -118,15 +129,18 @@ def _plot_latency(data: ReportInput, path: Path) -> Path:
         ax.text(0.5, 0.5, "geen tijden gemeten", ha="center", va="center", transform=ax.transAxes)
     ax.set_xlabel("milliseconden")
     ax.set_ylabel("aantal vragen")
-    ax.set_title(f"Latentie — {data.backend}")
+    ax.set_title(f"Latentie per vraag — {data.backend}")
     ax.grid(axis="y", alpha=0.3)
     fig.savefig(path, format="png")
     return path
 
 
-def _bins(low: float, high: float, n: int = 30) -> list[float]:
+def _bins(low: float, high: float, log: bool, n: int = 30) -> list[float]:
     if high <= low:
         high = low + 1.0
+    if log:
+        ratio = (high / low) ** (1 / n)
+        return [low * ratio**i for i in range(n + 1)]
     step = (high - low) / n
     return [low + i * step for i in range(n + 1)]
 
@@ -135,7 +149,7 @@ def _bins(low: float, high: float, n: int = 30) -> list[float]:
 
 
 def _metric_names(metrics: dict[str, Any]) -> list[str]:
-    counts = [k for k in metrics["overall"] if k.startswith("n")]
+    counts = [k for k in metrics["overall"] if k == "n" or k.startswith("n_")]
     return counts + [m.name for m in METRICS]
 
 
@@ -256,8 +270,9 @@ def render_html(data: ReportInput) -> str:
         )
         for c in data.comparisons:
             delta = "–" if c.delta is None else f"{c.delta:+.3f}"
+            bad = ' class="bad"' if c.regressed else ""
             parts.append(
-                f'<tr{" class=\"bad\"" if c.regressed else ""}><th>{e(c.metric)}</th>'
+                f"<tr{bad}><th>{e(c.metric)}</th>"
                 f'<td class="num">{e(fmt(c.metric, c.current))}</td><td class="num">{e(fmt(c.metric, c.baseline))}</td>'
                 f'<td class="num">{e(delta)}</td><td>{"ja" if c.regressed else "nee"}</td></tr>'
             )

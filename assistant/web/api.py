@@ -1,0 +1,165 @@
+"""The JSON API under /api/: ask, ask/stream (server-sent events), health, articles, feedback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette import EventSourceResponse
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+
+from assistant.answer import Answer, Event, Status, Token
+from assistant.errors import BackendUnavailable, BadQuestion, IndexMissing, ModelMissing, WelzijnError
+from assistant.web.present import answer_json
+from assistant.web.security import dumps, error_response
+
+ERRORS = {404: {"description": "Niet gevonden"}, 400: {"description": "Ongeldige vraag"}}
+
+
+class ChatTurn(BaseModel):
+    """One earlier message of the conversation."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["user", "assistant"] = Field(description="Who said it.")
+    content: str = Field(max_length=8000, description="What was said (answers without the sources).")
+
+
+class AskRequest(BaseModel):
+    """A question, optionally with the conversation so far (the server keeps no conversation state)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(description="De vraag, in het Nederlands (of Engels).", examples=["Wie is Lex Staal?"])
+    history: list[ChatTurn] = Field(
+        default_factory=list, max_length=40, description="Earlier turns, oldest first, for follow-up questions."
+    )
+    backend: str | None = Field(
+        None, pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="local, ollama, openai or extractive; unset: the default."
+    )
+
+
+class FeedbackCitation(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    n: int
+    source: str = Field(max_length=300)
+    title: str = Field("", max_length=500)
+    quote: str = Field("", max_length=5000)
+    start: int = 0
+    end: int = 0
+
+
+class FeedbackRequest(BaseModel):
+    """A thumbs up or down for one answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(max_length=4000)
+    answer: str = Field(max_length=20000)
+    citations: list[FeedbackCitation] = Field(default_factory=list, max_length=30)
+    liked: bool = Field(description="true: thumbs up; false: thumbs down.")
+    backend: str | None = Field(None, max_length=40)
+
+
+def error_status(exc: WelzijnError) -> int:
+    """HTTP status for a project error: the user's fault is 400, a missing part of the server is 503."""
+    if isinstance(exc, (IndexMissing, BackendUnavailable, ModelMissing)):
+        return 503
+    if isinstance(exc, BadQuestion):
+        return 400
+    return 400
+
+
+def make_router() -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["api"])
+
+    @router.post("/ask", summary="Answer one question", responses=ERRORS)
+    def ask(body: AskRequest, request: Request) -> dict[str, Any]:
+        """The checked answer with numbered citations (`Answer.to_json()` plus notice, links, suggestions)."""
+        assistant = request.app.state.assistant
+        answer = assistant.answer(body.question, _history(body), body.backend)
+        return answer_json(answer)
+
+    @router.post(
+        "/ask/stream",
+        summary="Answer one question as server-sent events",
+        responses={200: {"content": {"text/event-stream": {}}}, **ERRORS},
+    )
+    async def ask_stream(body: AskRequest, request: Request):
+        """Events: `status` (progress text), `token` (answer text), then `answer` (JSON) or `error` ({"error"})."""
+        assistant = request.app.state.assistant
+        events = assistant.stream(body.question, _history(body), body.backend)
+        # The first event comes after the question is checked: bad input still gets a 4xx status.
+        first = await run_in_threadpool(next, events, None)
+        return EventSourceResponse(_sse(first, events), ping=15, sep="\n")
+
+    @router.get("/health", summary="Readiness and index version")
+    def health(request: Request) -> JSONResponse:
+        """`status` is "loading" while the models warm up, then "ok"; 503 when no index is built."""
+        state = request.app.state
+        info = state.assistant.knowledge.store.current()
+        body: dict[str, Any] = {
+            "status": state.warmup.status,
+            "index_version": info.version if info else None,
+            "backend": state.settings.backend,
+            "articles": len(info.files) if info else 0,
+        }
+        if state.warmup.error:
+            body["notice"] = state.warmup.error
+        if info is None:
+            body |= {"status": "no_index", "error": "Er is nog geen index: run `welzijn ingest`."}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse(body)
+
+    @router.get("/articles", summary="The indexed articles")
+    def articles(request: Request) -> list[dict[str, Any]]:
+        return [_article_meta(a) for a in request.app.state.assistant.knowledge.articles().values()]
+
+    @router.get("/articles/{source:path}", summary="One cleaned article", responses=ERRORS)
+    def article(source: str, request: Request):
+        # A dictionary lookup only: the given name never touches the filesystem.
+        found = request.app.state.assistant.knowledge.articles().get(source)
+        if found is None:
+            return error_response(404, "Dit artikel staat niet in de index.")
+        return _article_meta(found) | {"text": found.text}
+
+    @router.post("/feedback", summary="Thumbs up or down for an answer", status_code=201)
+    def feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:
+        record = {"channel": "api", **body.model_dump()}
+        request.app.state.feedback.append(record)
+        return {"stored": True}
+
+    return router
+
+
+def _history(body: AskRequest) -> list[dict[str, str]]:
+    return [turn.model_dump() for turn in body.history]
+
+
+def _article_meta(article) -> dict[str, Any]:
+    return {"source": article.source, "title": article.title, "author": article.author, "date": article.date}
+
+
+async def _sse(first: Event | None, events: Iterator[Event]) -> AsyncIterator[dict[str, str]]:
+    """Engine events as SSE messages; a project error mid-stream becomes an `error` event."""
+    try:
+        if first is not None:
+            yield _event(first)
+        async for event in iterate_in_threadpool(events):
+            yield _event(event)
+    except WelzijnError as exc:
+        yield {"event": "error", "data": dumps({"error": str(exc)})}
+
+
+def _event(event: Event) -> dict[str, str]:
+    if isinstance(event, Token):
+        return {"event": "token", "data": event.text}
+    if isinstance(event, Status):
+        return {"event": "status", "data": event.text}
+    if isinstance(event, Answer):
+        return {"event": "answer", "data": dumps(answer_json(event))}
+    raise TypeError(f"unknown event {event!r}")

@@ -1,0 +1,111 @@
+"""The one web process: JSON API, Gradio chat page at /, /embed, /widget.js and article pages."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant.errors import WelzijnError
+from assistant.web import api, pages
+from assistant.web.feedback import FeedbackStore
+from assistant.web.security import (
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    clean_origins,
+    error_response,
+    frame_ancestors,
+    plain_errors,
+    validation_message,
+)
+from assistant.web.warmup import Warmup
+
+if TYPE_CHECKING:
+    from assistant.engine import Assistant
+    from assistant.settings import Settings
+
+
+def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI:
+    """Build the app; models load in a background thread once the server starts."""
+    import gradio as gr
+
+    from assistant.web.ui import build_ui, theme
+
+    if assistant is None:
+        from assistant.service import build_assistant
+
+        assistant = build_assistant(settings)
+    warmup = Warmup(assistant, settings.backend)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        warmup.start()
+        yield
+
+    app = FastAPI(
+        title="Welzijn-assistent API",
+        description="Vragen over het debat over welzijnswerk en sociaal werk, beantwoord met genummerde bronnen.",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.assistant = assistant
+    app.state.warmup = warmup
+    app.state.feedback = FeedbackStore(settings.feedback_path)
+    app.state.frame_ancestors = frame_ancestors(settings.allowed_origins)
+
+    _add_error_handlers(app)
+    app.include_router(api.make_router())
+    app.include_router(pages.make_router())
+
+    # Middleware added last runs first: size limit, then CORS, then headers.
+    app.add_middleware(SecurityHeadersMiddleware, frame_policy=app.state.frame_ancestors)
+    origins = [o for o in clean_origins(settings.allowed_origins)]
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Content-Type"],
+        allow_credentials=False,
+        max_age=600,
+    )
+    app.add_middleware(BodyLimitMiddleware)
+
+    blocks = build_ui(assistant, settings, app.state.feedback, warmup)
+    return gr.mount_gradio_app(
+        app,
+        blocks,
+        path="/",
+        theme=theme(),
+        css=pages.static_text("ui.css"),
+        footer_links=["api"],
+        run_history=False,
+        ssr_mode=False,
+        server_name=settings.host,
+        server_port=settings.port,
+    )
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error the API returns has the shape {"error": message}; none is a bare 500."""
+
+    @app.exception_handler(WelzijnError)
+    async def welzijn_error(_: Request, exc: WelzijnError):
+        return error_response(api.error_status(exc), str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError):
+        errors = list(exc.errors())
+        return error_response(422, validation_message(errors), details=plain_errors(errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else "Fout in de aanvraag."
+        return error_response(exc.status_code, message)

@@ -1,0 +1,259 @@
+"""The Gradio chat page: streamed answers, sources under each answer, thumbs up/down, status line."""
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from assistant.answer import Answer, Status, Token
+from assistant.errors import WelzijnError
+from assistant.web.present import (
+    answer_json,
+    article_href,
+    citation_json,
+    md_answer,
+    md_footer,
+    md_sources,
+    md_text,
+)
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from assistant.engine import Assistant
+    from assistant.settings import Settings
+    from assistant.web.feedback import FeedbackStore
+    from assistant.web.warmup import Warmup
+
+EXAMPLES = (
+    "Welke vier typen burgers onderscheidt de WRR?",
+    "Wat vindt Saskia Moerbeek van individuele hulpverlening?",
+    "Wie is Lex Staal?",
+)
+HEADER = """
+<div class="wa-header">
+  <h1>Welzijn-assistent</h1>
+  <p>Vragen over het Nederlandse debat over <strong>welzijnswerk en sociaal werk</strong>. De assistent
+  antwoordt alleen uit een kleine verzameling artikelen uit dat debat (rechts) en zet bij elke bewering
+  een genummerde bron. Klik op een bron om de geciteerde passage in het hele artikel te lezen.</p>
+</div>
+"""
+PLACEHOLDER = "**Stel een vraag** of kies een voorbeeld. Vervolgvragen mogen: het gesprek wordt onthouden."
+Turn = dict[str, Any]  # question, answer, citations, backend, refused, first, last (chatbot indices)
+
+
+class ChatHandlers:
+    """Event handlers; they call the assistant and only format what it returns. No user state here."""
+
+    def __init__(self, assistant: "Assistant", settings: "Settings", feedback: "FeedbackStore | None",
+                 warmup: "Warmup | None") -> None:
+        self.assistant = assistant
+        self.settings = settings
+        self.feedback = feedback
+        self.warmup = warmup
+
+    def respond(self, question: str, messages: list | None, turns: list[Turn] | None) -> Iterator[tuple]:
+        """Stream one answer into the chat; yields (question box, chat messages, turns)."""
+        messages, turns = list(messages or []), list(turns or [])
+        question = (question or "").strip()
+        if not question:
+            yield "", messages, turns
+            return
+        first = len(messages)
+        messages += [{"role": "user", "content": md_text(question)}, _pending("Even denken…")]
+        yield "", messages, turns
+        streamed = ""
+        answer: Answer | None = None
+        try:
+            for event in self.assistant.stream(question, history_from(turns), None):
+                if isinstance(event, Status) and not streamed:
+                    messages[-1] = _pending(event.text)
+                elif isinstance(event, Token):
+                    streamed += event.text
+                    messages[-1] = {"role": "assistant", "content": md_text(streamed) + " ▍"}
+                elif isinstance(event, Answer):
+                    answer = event
+                    break
+                else:
+                    continue
+                yield "", messages, turns
+        except WelzijnError as exc:
+            messages[-1] = {"role": "assistant", "content": f"⚠️ {md_text(str(exc))}"}
+            yield "", messages, turns
+            return
+        if answer is None:  # stream() always ends with an Answer
+            return
+        messages[-1] = {"role": "assistant", "content": md_answer(answer) + "\n\n" + md_footer(answer, self.model(answer))}
+        sources = md_sources(answer)
+        if sources:
+            title = f"Bronnen ({len(answer.citations)})" if answer.citations else "Misschien relevant"
+            messages.append({"role": "assistant", "content": sources, "metadata": {"title": title}})
+        turns.append({
+            "question": question,
+            "answer": answer.answer,
+            "citations": [citation_json(c) for c in answer.citations],
+            "backend": answer.backend,
+            "refused": answer.refused,
+            "first": first,
+            "last": len(messages) - 1,
+        })
+        yield "", messages, turns
+
+    def model(self, answer: Answer) -> str:
+        """The model behind the backend that answered, for the footer under each answer."""
+        if answer.backend == "extractive":
+            return "letterlijke zinnen uit de bronnen"
+        try:
+            llm = self.assistant.llm(answer.backend)
+        except WelzijnError:
+            return ""
+        return getattr(getattr(llm, "metadata", None), "model_name", "") or ""
+
+    def like(self, turns: list[Turn] | None, data: "gr.LikeData") -> None:
+        """Store a thumbs up/down with the question, answer and citations it is about."""
+        if self.feedback is None:
+            return
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        turn = next((t for t in turns or [] if t["first"] <= index <= t["last"]), None)
+        if turn is None:
+            return
+        liked: Any = data.liked if isinstance(data.liked, bool) else str(data.liked)
+        record = {"channel": "ui", "liked": liked, **{k: turn[k] for k in ("question", "answer", "citations", "backend")}}
+        self.feedback.append(record)
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None, backend: str | None = None) -> dict:
+        """API endpoint for gradio_client: the answer as JSON (the same shape as POST /api/ask)."""
+        import gradio as gr
+
+        try:
+            return answer_json(self.assistant.answer(question, history or [], backend or None))
+        except WelzijnError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    def status(self) -> tuple[str, Any]:
+        """The status line, and whether to keep polling it (while the models are still loading)."""
+        import gradio as gr
+
+        info = self.assistant.knowledge.store.current()
+        backend = self.settings.backend
+        if info is None:
+            return "⚠️ Er is nog geen index: run `welzijn ingest` en laad de pagina opnieuw.", gr.Timer(active=False)
+        if self.warmup is not None and self.warmup.status == "loading":
+            text = (f"⏳ Het model wordt nog geladen (backend **{md_text(backend)}**). "
+                    "Je kunt al een vraag stellen; het eerste antwoord duurt dan wat langer.")
+            return text, gr.Timer(active=True)
+        text = f"● Klaar · backend **{md_text(backend)}** · {len(info.files)} artikelen · index {md_text(info.version)}"
+        if self.warmup is not None and self.warmup.error:
+            text += f"  \n⚠️ {md_text(self.warmup.error)}"
+        return text, gr.Timer(active=False)
+
+    def article_list(self) -> str:
+        """The articles in the current index, linked to their pages (read per page load)."""
+        try:
+            articles = self.assistant.knowledge.articles()
+        except WelzijnError as exc:
+            return f"⚠️ {md_text(str(exc))}"
+        lines = ["#### De artikelen"]
+        for article in sorted(articles.values(), key=lambda a: a.title.lower()):
+            meta = " · ".join(x for x in (article.author, article.date) if x)
+            line = f"- [{md_text(article.title)}]({article_href(article.source)})"
+            lines.append(line + (f"  \n  <small>{md_text(meta)}</small>" if meta else ""))
+        return "\n".join(lines)
+
+
+def history_from(turns: list[Turn]) -> list[dict[str, str]]:
+    """The conversation as role/content dicts, answers without their sources, for follow-ups."""
+    history: list[dict[str, str]] = []
+    for turn in turns:
+        history += [{"role": "user", "content": turn["question"]}, {"role": "assistant", "content": turn["answer"]}]
+    return history
+
+
+def _pending(text: str) -> dict[str, Any]:
+    return {"role": "assistant", "content": f"*{md_text(text)}*"}
+
+
+def _example_text(value: Any) -> str:
+    return value.get("text", "") if isinstance(value, dict) else str(value or "")
+
+
+def _reset() -> tuple[str, list, list]:
+    return "", [], []
+
+
+def theme() -> Any:
+    """A calm theme with local fonts only (no font CDN: the server may run offline)."""
+    import gradio as gr
+
+    return gr.themes.Soft(
+        primary_hue="teal",
+        secondary_hue="amber",
+        neutral_hue="stone",
+        font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+    )
+
+
+def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackStore | None" = None,
+             warmup: "Warmup | None" = None) -> "gr.Blocks":
+    """The chat page as a Blocks object (mounted by `app.create_app`)."""
+    import gradio as gr
+
+    handlers = ChatHandlers(assistant, settings, feedback, warmup)
+
+    # Gradio injects event data by type hint, so these hints must be real classes (no string annotations).
+    def on_like(turns: list, data: gr.LikeData) -> None:
+        handlers.like(turns, data)
+
+    def on_example(data: gr.SelectData) -> str:
+        return _example_text(data.value)
+    with gr.Blocks(title="Welzijn-assistent", analytics_enabled=False) as demo:
+        gr.HTML(HEADER, padding=False)
+        status = gr.Markdown("⏳ Laden…", elem_id="wa-status")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=360):
+                chatbot = gr.Chatbot(
+                    label="Gesprek",
+                    show_label=False,
+                    elem_id="wa-chat",
+                    height="62vh",
+                    min_height=420,
+                    placeholder=PLACEHOLDER,
+                    examples=[{"text": q} for q in EXAMPLES],
+                    sanitize_html=True,
+                    allow_tags=False,
+                    latex_delimiters=[],
+                    buttons=[],
+                    feedback_options=("Like", "Dislike"),
+                    layout="bubble",
+                )
+                question = gr.Textbox(
+                    show_label=False,
+                    placeholder="Stel een vraag over welzijnswerk of sociaal werk…",
+                    elem_id="wa-question",
+                    submit_btn="Vraag",
+                    max_lines=5,
+                    autofocus=True,
+                )
+                new_chat = gr.Button("Nieuw gesprek", variant="secondary", size="sm", elem_id="wa-new")
+            with gr.Column(scale=1, min_width=240, elem_id="wa-side"):
+                articles = gr.Markdown(elem_id="wa-articles")
+                gr.Markdown(
+                    "<small>Antwoorden komen uit deze artikelen, niet uit algemene kennis. "
+                    "Controleer ze via de bronnen. 👍/👎 onder een antwoord helpt ons verbeteren.</small>"
+                )
+        turns = gr.State([])
+        timer = gr.Timer(1.0, active=False)
+
+        chat_io = {"inputs": [question, chatbot, turns], "outputs": [question, chatbot, turns]}
+        question.submit(handlers.respond, **chat_io, api_name="chat", concurrency_limit=4)
+        chatbot.example_select(on_example, None, question, queue=False, api_visibility="private").then(
+            handlers.respond, **chat_io, api_visibility="private", concurrency_limit=4
+        )
+        chatbot.like(on_like, turns, None, queue=False, api_visibility="private")
+        new_chat.click(_reset, None, [question, chatbot, turns], queue=False, api_visibility="private")
+        chatbot.clear(lambda: [], None, turns, queue=False, api_visibility="private")
+        demo.load(handlers.status, None, [status, timer], queue=False, api_visibility="private")
+        demo.load(handlers.article_list, None, articles, queue=False, api_visibility="private")
+        timer.tick(handlers.status, None, [status, timer], queue=False, api_visibility="private",
+                   show_progress="hidden")
+        gr.api(handlers.ask, api_name="ask", concurrency_limit=4)
+    return demo

@@ -1,0 +1,56 @@
+"""Load the heavy models once in a background thread, so the server answers requests right away."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from assistant.errors import WelzijnError
+
+if TYPE_CHECKING:
+    from assistant.engine import Assistant
+
+log = logging.getLogger(__name__)
+
+
+class Warmup:
+    """Runs one retrieval (index + embedding model) and loads the default backend's LLM."""
+
+    def __init__(self, assistant: Assistant, backend: str) -> None:
+        self.assistant = assistant
+        self.backend = backend
+        self.error = ""
+        self.seconds: float | None = None
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def status(self) -> str:
+        return "ok" if self._done.is_set() else "loading"
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self.run, name="welzijn-warmup", daemon=True)
+            self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    def run(self) -> None:
+        began = time.perf_counter()
+        try:
+            self.assistant.knowledge.retrieve("welzijn")
+            if self.backend != "extractive":
+                llm = self.assistant.llm(self.backend)
+                load = getattr(llm, "load", None)
+                if callable(load):
+                    load()
+        except WelzijnError as exc:
+            # Requests report the same error to the user; here it is only remembered for /api/health.
+            self.error = str(exc)
+            log.warning("warm-up: %s", exc)
+        finally:
+            self.seconds = round(time.perf_counter() - began, 2)
+            self._done.set()
