@@ -17,7 +17,9 @@ LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGG
 	-DGGML_AVX512=$(AVX512) -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 WHEEL_CACHE ?= $(HOME)/.cache/welzijn-assistant/wheels/llama-$(LLAMA_VERSION)-avx512-$(AVX512)
 
-.PHONY: run test install index llama-wheel browser clean
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: run test test-fast install index llama-wheel browser clean
 
 run: install index
 	$(BIN)/welzijn chat
@@ -48,8 +50,18 @@ llama-wheel:
 index: install
 	$(BIN)/welzijn ingest
 
-test: install
+# Everything, real models and real browser included (CI runs this).
+test: install browser
+	$(BIN)/pytest -q -m "slow or not slow"
+
+# The quick loop while developing: no real models, no browser.
+test-fast: install
 	$(BIN)/pytest -q
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests…"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 clean:
 	rm -rf $(VENV) data

@@ -89,32 +89,39 @@ def _best_support(claim: str, cited: list[int], passages: list[Passage], thresho
 
 
 def _renumber(kept: list[tuple[str, list[int]]], passages: list[Passage], checks: tuple[SentenceCheck, ...]) -> Checked:
-    """Number citations 1..m in order of first use and attach each one's supporting quote."""
-    order: dict[int, int] = {}
-    claims_by_passage: dict[int, list[str]] = {}
+    """Number citations 1..m in order of first use; each is the passage sentence(s) backing its claim.
+
+    Two claims citing different sentences of one passage get two citations, so every quote is the
+    specific text behind the sentence that carries its number.
+    """
+    numbers_by_span: dict[tuple[int, int], int] = {}
+    citations: list[Citation] = []
     sentences = []
-    for claim, numbers in kept:
-        for n in numbers:
-            order.setdefault(n, len(order) + 1)
-            claims_by_passage.setdefault(n, []).append(claim)
-        markers = "".join(f"[{order[n]}]" for n in numbers)
+    for claim, cited in kept:
+        markers = ""
+        for n in cited:
+            citation = _quote(len(citations) + 1, passages[n - 1], claim)
+            key = (citation.start, citation.end)
+            if key not in numbers_by_span:
+                numbers_by_span[key] = citation.n
+                citations.append(citation)
+            marker = f"[{numbers_by_span[key]}]"
+            if marker not in markers:
+                markers += marker
         match = _TRAILING.search(claim)
         body, tail = (claim[: match.start()], match.group(1)) if match else (claim, ".")
         sentences.append(f"{body.rstrip()} {markers}{tail}")
-    citations = tuple(
-        _quote(new, passages[old - 1], claims_by_passage[old]) for old, new in sorted(order.items(), key=lambda kv: kv[1])
-    )
-    return Checked(" ".join(sentences), citations, checks, False)
+    return Checked(" ".join(sentences), tuple(citations), checks, False)
 
 
-def _quote(n: int, passage: Passage, claims: list[str]) -> Citation:
-    """The passage sentence(s) that best match the claims citing it, located in the article."""
-    wanted = content_stems(" ".join(claims))
+def _quote(n: int, passage: Passage, claim: str) -> Citation:
+    """The passage sentence(s) that best match the claim, located in the article."""
+    wanted = content_stems(claim)
     spans = split_sentences(passage.text) or [(0, len(passage.text))]
     scores = [len(wanted & content_stems(passage.text[s:e])) for s, e in spans]
     best = max(range(len(spans)), key=scores.__getitem__)
     start, end = spans[best]
-    # A claim that spans two sentences of the source gets both, when the neighbour adds matches.
+    # A claim that spans two sentences of the source gets both, when the neighbour adds enough matches.
     if best + 1 < len(spans) and scores[best + 1] >= max(2, scores[best] // 2):
         end = spans[best + 1][1]
     return Citation(

@@ -14,7 +14,7 @@ from assistant.citations import check_answer
 from assistant.context import trim
 from assistant.errors import BackendUnavailable, BadQuestion, ModelMissing, WelzijnError
 from assistant.extractive import extract
-from assistant.textmatch import content_stems
+from assistant.relevance import judge
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -84,7 +84,10 @@ class Assistant:
         passages = self.knowledge.retrieve(standalone)
         timings = {"retrieval": _ms(began)}
         context = [trim(p, standalone, self.settings.context_chars) for p in passages[: self.settings.context_passages]]
-        if not self._relevant(standalone, passages, lang):
+        verdict = judge(
+            standalone, passages[: self.settings.context_passages], lang, self.settings.min_relevance, self.settings.min_coverage, asked=question
+        )
+        if not verdict.answerable:
             timings |= {"first_token": _ms(began), "total": _ms(began)}
             yield self._refusal(question, standalone, passages, timings, backend, notice, lang)
             return
@@ -126,25 +129,17 @@ class Assistant:
 
     def _condense(self, question: str, history: History, llm: LLM | None) -> str:
         """A standalone version of a follow-up question, for retrieval."""
-        last_question = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+        earlier = [m["content"] for m in history if m["role"] == "user"][-2:]
+        last_question = earlier[-1] if earlier else ""
         if llm is None:
-            # Without a model the earlier question supplies the missing names and topics.
-            return f"{last_question} {question}".strip()
+            # Without a model the earlier questions supply the missing names and topics.
+            return " ".join([*earlier, question])
         from llama_index.core.base.llms.types import ChatMessage
 
         prompt = prompts.CONDENSE.format(history=prompts.format_history(list(history)), question=question)
         reply = llm.chat([ChatMessage(role="user", content=prompt)], max_tokens=60).message.content or ""
         reply = " ".join(reply.split()).strip('"“” ')
         return reply if 5 < len(reply) < 400 else f"{last_question} {question}"
-
-    def _relevant(self, question: str, passages: list[Passage], lang: str) -> bool:
-        """Whether any passage is close enough to the question to answer from."""
-        if not passages or max(p.dense for p in passages) < self.settings.min_relevance:
-            return False
-        if lang == "nl":
-            wanted = content_stems(question)
-            return any(wanted & content_stems(p.text) for p in passages[: self.settings.context_passages])
-        return True
 
     def _messages(self, question: str, standalone: str, context: list[Passage], lang: str) -> list:
         from llama_index.core.base.llms.types import ChatMessage

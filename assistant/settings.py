@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     min_relevance: float = Field(
         0.80, description="Dense cosine below which no passage counts as relevant (refusal)."
     )
+    min_coverage: float = Field(
+        0.4, ge=0, le=1, description="Share of a Dutch question's subject words the passages must contain."
+    )
     context_passages: int = Field(3, ge=1, le=10, description="Passages given to the LLM.")
     context_chars: int = Field(
         450, ge=100, description="Longest excerpt of each passage given to the LLM (keeps prompts short)."

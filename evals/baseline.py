@@ -42,10 +42,8 @@ def load_baseline(path: Path) -> dict[str, Any]:
 
 
 def compare(current: dict[str, Any], baseline: dict[str, Any], tolerance: float) -> list[Comparison]:
-    """Every gated metric the baseline has; a drop of more than `tolerance` is a regression.
-
-    Latency is machine-dependent and lower-is-better, so it is not gated at all.
-    """
+    """Every gated metric the baseline has; a drop of more than `tolerance` is a regression."""
+    # Latency depends on the machine (and lower is better), so it is reported but never gated.
     comparisons = []
     for metric in METRICS:
         old = baseline.get(metric.name)
@@ -58,7 +56,9 @@ def compare(current: dict[str, Any], baseline: dict[str, Any], tolerance: float)
         delta = new - old
         worse = -delta if metric.higher_is_better else delta
         # The epsilon keeps a drop of exactly the tolerance (after rounding) from failing the gate.
-        comparisons.append(Comparison(metric.name, new, float(old), round(delta, 4), worse > tolerance + 1e-9))
+        comparisons.append(
+            Comparison(metric.name, new, float(old), round(delta, 4), worse > tolerance + 1e-9)
+        )
     return comparisons
 
 

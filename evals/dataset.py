@@ -18,7 +18,12 @@ _QUESTION_KEYS: dict[str, type] = {
     "facts": list,
     "answerable": bool,
 }
-_JSON_NAMES: dict[type, str] = {str: "een string", list: "een lijst", bool: "true of false", dict: "een object"}
+_JSON_NAMES: dict[type, str] = {
+    str: "een string",
+    list: "een lijst",
+    bool: "true of false",
+    dict: "een object",
+}
 
 
 def default_questions_path() -> Path:
@@ -53,6 +58,8 @@ class EvalEntry:
 def load_questions(path: Path | None = None, limit: int | None = None) -> list[EvalEntry]:
     """The validated entries of a question set; a `WelzijnError` names the line and the problem."""
     path = Path(path) if path is not None else default_questions_path()
+    if limit is not None and limit < 1:
+        raise WelzijnError(f"--limit moet minstens 1 zijn, niet {limit}")
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError as exc:
@@ -103,7 +110,9 @@ def _parse_line(line: str, where: str) -> EvalEntry:
         turn_where = f"{where}, beurt {i}"
         if not isinstance(turn, dict):
             raise WelzijnError(f"{turn_where}: moet een JSON-object zijn")
-        items.append(_parse_question(turn, turn_where, f"{entry_id}#{i}", kind, conversation=entry_id, turn=i))
+        items.append(
+            _parse_question(turn, turn_where, f"{entry_id}#{i}", kind, conversation=entry_id, turn=i)
+        )
     return EvalEntry(entry_id, kind, tuple(items))
 
 

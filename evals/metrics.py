@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answer import Answer, Citation
-from assistant.citations import MARKER
 from assistant.textmatch import normalize_space, support
 from evals.dataset import EvalItem
 
@@ -95,11 +94,14 @@ def fact_recall(answer: str, facts: Sequence[Sequence[str]]) -> float:
 
 def marker_numbers(text: str) -> list[int]:
     """The numbers of every [n] (or [n, m]) marker in `text`, in order, repeats included."""
+    from assistant.citations import MARKER  # imports the sentence splitter (nltk): only when scoring
+
     return [int(part) for group in MARKER.findall(text) for part in group.replace(";", ",").split(",")]
 
 
 def answer_claims(answer: str) -> list[tuple[str, list[int]]]:
     """Each answer sentence without its markers, with the citation numbers it carries."""
+    from assistant.citations import MARKER
     from ingest.sentences import split_sentences
 
     claims = []
@@ -183,7 +185,9 @@ def score_item(item: EvalItem, answer: Answer, threshold: float) -> EvalRow:
         citation_validity=citation_validity(answer.answer, answer.citations, texts) if cited else None,
         citation_precision=citation_precision(answer.answer, answer.citations, threshold) if cited else None,
         citation_recall=citation_recall(answer.answer, answer.citations, threshold) if cited else None,
-        reference_source_cited=reference_source_cited(answer.citations, item.reference_sources) if cited else None,
+        reference_source_cited=reference_source_cited(answer.citations, item.reference_sources)
+        if cited
+        else None,
         refusal_correct=1.0 if answer.refused != item.answerable else 0.0,
         first_token_ms=answer.timings_ms.get("first_token"),
         total_ms=answer.timings_ms.get("total"),
@@ -198,7 +202,9 @@ def _with_score(row: EvalRow) -> EvalRow:
         score = row.refusal_correct
     else:
         parts = [
-            v for v in (row.fact_recall, row.recall_at_k, row.citation_precision, row.citation_recall) if v is not None
+            v
+            for v in (row.fact_recall, row.recall_at_k, row.citation_precision, row.citation_recall)
+            if v is not None
         ]
         score = sum(parts) / len(parts) if parts else 1.0
     return replace(row, score=round(score, 4))
@@ -256,7 +262,9 @@ METRICS: tuple[Metric, ...] = (
     Metric("citation_validity", _mean_of("citation_validity"), True, True, "citation validity"),
     Metric("citation_precision", _mean_of("citation_precision"), True, True, "citation precision"),
     Metric("citation_recall", _mean_of("citation_recall"), True, True, "citation recall"),
-    Metric("reference_source_cited", _mean_of("reference_source_cited"), True, True, "reference source cited"),
+    Metric(
+        "reference_source_cited", _mean_of("reference_source_cited"), True, True, "reference source cited"
+    ),
     Metric("refusal_accuracy_unanswerable", _refusal(False), True, True, "refused when unanswerable"),
     Metric("refusal_accuracy_answerable", _refusal(True), True, True, "answered when answerable"),
     # Latency depends on the machine: reported, never gated.

@@ -15,7 +15,12 @@ SCORES_PNG = "scores_by_type.png"
 LATENCY_PNG = "latency.png"
 # The per-type bar chart shows these figures; the tables show them all.
 PLOTTED = (
-    "score", "recall@k", "fact_recall", "citation_precision", "citation_recall", "refusal_accuracy_unanswerable",
+    "score",
+    "recall@k",
+    "fact_recall",
+    "citation_precision",
+    "citation_recall",
+    "refusal_accuracy_unanswerable",
 )
 _MD_ANSWER_CHARS = 240
 
@@ -87,11 +92,15 @@ def _plot_scores(data: ReportInput, path: Path) -> Path:
     for i, name in enumerate(PLOTTED):
         values = [by_type[g].get(name) for g in groups]
         xs = [g + (i - (len(PLOTTED) - 1) / 2) * width for g in range(len(groups))]
-        bars = ax.bar(xs, [float("nan") if v is None else v for v in values], width, label=METRICS_BY_NAME[name].label)
+        bars = ax.bar(
+            xs, [float("nan") if v is None else v for v in values], width, label=METRICS_BY_NAME[name].label
+        )
         # A zero is a result, not a missing bar: label it so it can be told apart from "not measured".
         for x, v in zip(xs, values, strict=True):
             if v == 0:
-                ax.text(x, 0.01, "0", ha="center", va="bottom", fontsize=7, color=bars.patches[0].get_facecolor())
+                ax.text(
+                    x, 0.01, "0", ha="center", va="bottom", fontsize=7, color=bars.patches[0].get_facecolor()
+                )
     ax.set_xticks(range(len(groups)), [f"{g}\n(n={by_type[g]['n']})" for g in groups], fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("score (0–1)")
@@ -123,7 +132,13 @@ def _plot_latency(data: ReportInput, path: Path) -> Path:
         overall = data.metrics["overall"]
         for name, style in (("total_p50_ms", "--"), ("total_p95_ms", ":")):
             if overall.get(name) is not None:
-                ax.axvline(overall[name], color="black", linestyle=style, linewidth=1, label=METRICS_BY_NAME[name].label)
+                ax.axvline(
+                    overall[name],
+                    color="black",
+                    linestyle=style,
+                    linewidth=1,
+                    label=METRICS_BY_NAME[name].label,
+                )
         ax.legend(fontsize=8)
     else:
         ax.text(0.5, 0.5, "geen tijden gemeten", ha="center", va="center", transform=ax.transAxes)
@@ -169,7 +184,9 @@ def _item_columns(row: EvalRow) -> list[tuple[str, str]]:
 
 
 def _md_cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    """One table cell: on one line, pipes escaped, and no raw HTML from questions or answers."""
+    text = " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|")
 
 
 def _clip(text: str, n: int) -> str:
@@ -183,7 +200,8 @@ def render_markdown(data: ReportInput) -> str:
     lines = [
         f"# {data.title}",
         "",
-        f"Backend: `{data.backend}` · vragenset: `{data.questions}` · {data.metrics['overall']['n']} vragen/beurten",
+        f"Backend: `{data.backend}` · vragenset: `{data.questions}` · "
+        f"{data.metrics['overall']['n']} vragen/beurten",
         "",
     ]
     if data.regressions:
@@ -196,7 +214,13 @@ def render_markdown(data: ReportInput) -> str:
         cells += [fmt(name, data.metrics["by_type"][t].get(name)) for t in types]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     if data.comparisons:
-        lines += ["", "## Baseline", "", "| metric | nu | baseline | verschil | regressie |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Baseline",
+            "",
+            "| metric | nu | baseline | verschil | regressie |",
+            "|---|---|---|---|---|",
+        ]
         for c in data.comparisons:
             delta = "–" if c.delta is None else f"{c.delta:+.3f}"
             lines.append(
@@ -273,7 +297,8 @@ def render_html(data: ReportInput) -> str:
             bad = ' class="bad"' if c.regressed else ""
             parts.append(
                 f"<tr{bad}><th>{e(c.metric)}</th>"
-                f'<td class="num">{e(fmt(c.metric, c.current))}</td><td class="num">{e(fmt(c.metric, c.baseline))}</td>'
+                f'<td class="num">{e(fmt(c.metric, c.current))}</td>'
+                f'<td class="num">{e(fmt(c.metric, c.baseline))}</td>'
                 f'<td class="num">{e(delta)}</td><td>{"ja" if c.regressed else "nee"}</td></tr>'
             )
         parts.append("</table>")

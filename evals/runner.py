@@ -21,9 +21,23 @@ if TYPE_CHECKING:
 
 # The figures `format_summary` shows, in this order.
 HEADLINE = (
-    "score", "hit@1", "hit@k", "recall@k", "mrr", "ndcg@k", "fact_recall", "citation_validity",
-    "citation_precision", "citation_recall", "reference_source_cited", "refusal_accuracy_unanswerable",
-    "refusal_accuracy_answerable", "first_token_p50_ms", "first_token_p95_ms", "total_p50_ms", "total_p95_ms",
+    "score",
+    "hit@1",
+    "hit@k",
+    "recall@k",
+    "mrr",
+    "ndcg@k",
+    "fact_recall",
+    "citation_validity",
+    "citation_precision",
+    "citation_recall",
+    "reference_source_cited",
+    "refusal_accuracy_unanswerable",
+    "refusal_accuracy_answerable",
+    "first_token_p50_ms",
+    "first_token_p95_ms",
+    "total_p50_ms",
+    "total_p95_ms",
 )
 
 
@@ -51,7 +65,7 @@ def run_eval(
     assistant: Assistant | None = None,
     progress: bool = True,
 ) -> EvalResult:
-    """Run the question set against the assistant and write results.jsonl, ragas.jsonl, metrics.json and reports."""
+    """Ask every question, score the answers, write results, metrics and reports; compare with a baseline."""
     questions = Path(questions) if questions is not None else default_questions_path()
     entries = load_questions(questions, limit=limit)
     baseline_figures = load_baseline(baseline) if baseline is not None else None  # fail before the slow part
@@ -77,7 +91,9 @@ def run_eval(
 
     _write_jsonl(out_dir / "results.jsonl", (result_line(item, answer) for item, answer in answers))
     _write_jsonl(out_dir / "ragas.jsonl", (ragas_line(item, answer) for item, answer in answers))
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (out_dir / "metrics.json").write_text(
+        json.dumps(metrics, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     report = ReportInput(
         title="Evaluatie welzijn-assistant",
         backend=backend,
@@ -148,7 +164,8 @@ def format_summary(result: EvalResult) -> str:
     width = max(8, *(len(c) for c in columns))
     name_width = max(len(n) for n in HEADLINE)
     lines = [
-        f"{overall['n']} vragen/beurten uit {result.questions} · backend {result.backend} · uitvoer in {result.out_dir}",
+        f"{overall['n']} vragen/beurten uit {result.questions} · backend {result.backend} "
+        f"· uitvoer in {result.out_dir}",
         "",
         " " * name_width + "".join(f"  {c:>{width}}" for c in columns),
     ]

@@ -87,9 +87,14 @@ def server(web_settings, web_assistant):
 
 
 @pytest.fixture(scope="module")
-def host_page(tmp_path_factory, server, host_port):
+def host_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("host")
+
+
+@pytest.fixture(scope="module")
+def host_page(host_root, server, host_port):
     """A page on another origin that embeds the widget with the one-line script tag."""
-    root = tmp_path_factory.mktemp("host")
+    root = host_root
     (root / "index.html").write_text(
         "<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>Gemeente Voorbeeld</title>"
         f"<style>{HOSTILE_CSS} body {{ background: #eef2ff; font-size: 18px; margin: 2rem; }}</style></head>"
@@ -149,20 +154,17 @@ def ask_in_chat(page, question: str) -> None:
     box.press("Enter")
 
 
-def last_bot_text(page) -> str:
-    return page.locator("#wa-chat .message-row.bot-row, #wa-chat [data-testid='bot']").last.inner_text()
-
-
 def test_chat_page_streams_an_answer_with_sources_and_opens_the_cited_span(page, server, web_settings):
     page.goto(server + "/")
     page.get_by_text("Welzijn-assistent", exact=True).first.wait_for()
     page.get_by_text("Klaar", exact=False).first.wait_for(timeout=30_000)
     ask_in_chat(page, WRR_Q)
-    sources = page.get_by_text("Bronnen (", exact=False).first
-    sources.wait_for(timeout=30_000)
+    page.get_by_text("Bronnen (", exact=False).first.wait_for(timeout=30_000)
     chat = page.locator("#wa-chat")
+    chat.locator("blockquote").first.wait_for()  # the quoted passages in the open sources box
     assert "[1]" in chat.inner_text()
     assert "Beantwoord door extractive" in chat.inner_text()
+    page.wait_for_timeout(500)  # let the sources box finish opening
     page.screenshot(path=str(ARTIFACTS / "chat-answer.png"), full_page=True)
 
     # The sources box: number, title link and quote; the link opens the article at the span.
@@ -179,7 +181,8 @@ def test_chat_page_streams_an_answer_with_sources_and_opens_the_cited_span(page,
     article.close()
 
     # Thumbs up on the answer is stored with the question and its citations.
-    page.locator("#wa-chat button[aria-label='Like']").last.click()
+    # Gradio translates the label for a Dutch browser ("Vind ik leuk").
+    page.locator("#wa-chat button[aria-label='Like'], #wa-chat button[aria-label='Vind ik leuk']").last.click()
     deadline = time.time() + 10
     while time.time() < deadline and not web_settings.feedback_path.exists():
         time.sleep(0.2)
@@ -240,6 +243,8 @@ def open_widget(page, host_page):
     # The host page's hostile CSS does not reach into the Shadow DOM.
     colour = toggle.evaluate("b => getComputedStyle(b).backgroundColor")
     assert colour == "rgb(15, 118, 110)"
+    host = page.locator("[data-welzijn-widget]")
+    assert host.evaluate("h => getComputedStyle(h).borderTopStyle") == "none"
     toggle.click()
     return page.frame_locator("[data-welzijn-widget] iframe")
 
@@ -300,3 +305,26 @@ def test_embed_is_refused_in_a_frame_on_a_site_that_is_not_allowed(page, server,
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_gradio_app_web_component_from_the_servers_own_assets(page, server, host_page, host_root):
+    """The <gradio-app> alternative: the page's own /assets/index-*.js defines the element (no CDN)."""
+    import re
+    import urllib.request
+
+    html = urllib.request.urlopen(server + "/").read().decode()
+    script = re.search(r'src="\./(assets/index-[^"]+\.js)"', html).group(1)
+    # Module scripts load in CORS mode: this works from origins listed in allowed_origins (the host page's is).
+    (host_root / "component.html").write_text(
+        f'<!doctype html><meta charset="utf-8"><script type="module" src="{server}/{script}"></script>'
+        f'<h1>Gemeente Voorbeeld</h1><gradio-app src="{server}/"></gradio-app>',
+        encoding="utf-8",
+    )
+    page.goto(host_page.replace("index.html", "component.html"))
+    page.locator("gradio-app").get_by_text("Klaar", exact=False).first.wait_for(timeout=30_000)
+    box = page.locator("gradio-app #wa-question textarea")
+    box.fill(WRR_Q)
+    box.press("Enter")
+    page.locator("gradio-app").get_by_text("Bronnen (", exact=False).first.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "gradio-app-component.png"), full_page=True)

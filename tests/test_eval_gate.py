@@ -1,4 +1,4 @@
-"""CI gate: the extractive backend on the project's question set must not regress below evals/baseline.json."""
+"""CI gate: the extractive backend on the project's question set must not fall below evals/baseline.json."""
 
 from __future__ import annotations
 
@@ -14,11 +14,17 @@ BASELINE = Path(__file__).resolve().parents[1] / "evals" / "baseline.json"
 @pytest.mark.slow
 def test_extractive_backend_does_not_regress(real_settings, real_assistant, tmp_path):
     assert BASELINE.is_file(), (
-        f"{BASELINE} is missing: run `welzijn eval --backend extractive --out DIR` and copy DIR/metrics.json there"
+        f"{BASELINE} is missing: run `welzijn eval --backend extractive --out DIR` "
+        "and copy DIR/metrics.json there"
     )
     result = run_eval(
-        real_settings, None, backend="extractive", out_dir=tmp_path / "eval", baseline=BASELINE,
-        assistant=real_assistant, progress=False,
+        real_settings,
+        None,
+        backend="extractive",
+        out_dir=tmp_path / "eval",
+        baseline=BASELINE,
+        assistant=real_assistant,
+        progress=False,
     )
     assert result.comparisons, "the baseline holds none of the gated metrics"
     assert not result.regressions, format_summary(result)

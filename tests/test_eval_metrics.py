@@ -33,7 +33,9 @@ WRR_PASSAGE = (
     "De WRR maakt onderscheid tussen de afhankelijke, afzijdige,\nafwachtende en actieve burgers, die "
     "respectievelijk 25, 30, 25 en 20 procent van de bevolking uitmaken."
 )
-HORTULANUS = "Dat schrijft stadssocioloog Roelof Hortulanus in het discussiestuk 'De welzijnssector in beeld'."
+HORTULANUS = (
+    "Dat schrijft stadssocioloog Roelof Hortulanus in het discussiestuk 'De welzijnssector in beeld'."
+)
 OTHER = "Jet Bussemaker is voorzitter van de MOgroep Welzijn en maatschappelijke dienstverlening."
 
 
@@ -47,10 +49,28 @@ def passage(text: str, source: str = "003.txt") -> Passage:
 
 def make_row(**values) -> EvalRow:
     base = dict(
-        id="x", type="factoid", question="q", answer="a", answerable=True, refused=False, backend="extractive",
-        k=5, hit_at_1=None, hit_at_k=None, recall_at_k=None, mrr=None, ndcg_at_k=None, fact_recall=None,
-        citation_validity=None, citation_precision=None, citation_recall=None, reference_source_cited=None,
-        refusal_correct=1.0, first_token_ms=None, total_ms=None, score=1.0,
+        id="x",
+        type="factoid",
+        question="q",
+        answer="a",
+        answerable=True,
+        refused=False,
+        backend="extractive",
+        k=5,
+        hit_at_1=None,
+        hit_at_k=None,
+        recall_at_k=None,
+        mrr=None,
+        ndcg_at_k=None,
+        fact_recall=None,
+        citation_validity=None,
+        citation_precision=None,
+        citation_recall=None,
+        reference_source_cited=None,
+        refusal_correct=1.0,
+        first_token_ms=None,
+        total_ms=None,
+        score=1.0,
     )
     return EvalRow(**(base | values))
 
@@ -116,15 +136,22 @@ def test_citation_precision_and_recall():
 
 def test_score_item_on_a_hand_made_answer():
     item = EvalItem(
-        id="f01", type="factoid", question="Welke vier typen burgers onderscheidt de WRR?",
-        reference_sources=("003.txt",), evidence=(WRR_QUOTE,),
-        facts=(("afhankelijk",), ("afzijdig",), ("afwachtend",), ("actieve", "actief")), answerable=True,
+        id="f01",
+        type="factoid",
+        question="Welke vier typen burgers onderscheidt de WRR?",
+        reference_sources=("003.txt",),
+        evidence=(WRR_QUOTE,),
+        facts=(("afhankelijk",), ("afzijdig",), ("afwachtend",), ("actieve", "actief")),
+        answerable=True,
     )
     answer = Answer(
         question=item.question,
         answer="De WRR onderscheidt afhankelijke, afzijdige, afwachtende en actieve burgers [1].",
-        refused=False, citations=(cite(1, WRR_QUOTE),), retrieved=(passage(OTHER, "001.txt"), passage(WRR_PASSAGE)),
-        timings_ms={"retrieval": 3.0, "first_token": 4.0, "total": 9.0}, backend="extractive",
+        refused=False,
+        citations=(cite(1, WRR_QUOTE),),
+        retrieved=(passage(OTHER, "001.txt"), passage(WRR_PASSAGE)),
+        timings_ms={"retrieval": 3.0, "first_token": 4.0, "total": 9.0},
+        backend="extractive",
     )
     row = score_item(item, answer, 0.5)
     assert (row.k, row.hit_at_1, row.hit_at_k, row.mrr, row.recall_at_k) == (2, 0.0, 1.0, 0.5, 1.0)
@@ -133,7 +160,9 @@ def test_score_item_on_a_hand_made_answer():
     assert row.refusal_correct == 1.0 and (row.first_token_ms, row.total_ms) == (4.0, 9.0)
     assert row.score == 1.0
 
-    refused = replace(answer, answer="De artikelen geven geen antwoord op deze vraag.", refused=True, citations=())
+    refused = replace(
+        answer, answer="De artikelen geven geen antwoord op deze vraag.", refused=True, citations=()
+    )
     row = score_item(item, refused, 0.5)
     assert row.refusal_correct == 0.0 and row.fact_recall == 0.0 and row.score == 0.0
     assert row.citation_precision is None and row.hit_at_k == 1.0  # retrieval is scored all the same
@@ -173,7 +202,9 @@ def test_a_drop_beyond_the_tolerance_is_a_regression():
 
 
 def test_a_drop_within_the_tolerance_or_a_rise_is_not():
-    assert not regressions(compare({"fact_recall": 0.74, "mrr": 0.9}, {"fact_recall": 0.75, "mrr": 0.8}, 0.02))
+    assert not regressions(
+        compare({"fact_recall": 0.74, "mrr": 0.9}, {"fact_recall": 0.75, "mrr": 0.8}, 0.02)
+    )
     assert not regressions(compare({"mrr": 0.78}, {"mrr": 0.80}, 0.02))  # exactly the tolerance
 
 
@@ -202,8 +233,13 @@ def test_baseline_reads_a_metrics_json(tmp_path):
 # --- question sets ------------------------------------------------------------------------------
 
 GOOD = {
-    "id": "q1", "type": "factoid", "question": "Wie is Lex Staal?", "reference_sources": ["004.txt"],
-    "evidence": ["Lex Staal, directeur van Sociaal Werk Nederland"], "facts": [["directeur"]], "answerable": True,
+    "id": "q1",
+    "type": "factoid",
+    "question": "Wie is Lex Staal?",
+    "reference_sources": ["004.txt"],
+    "evidence": ["Lex Staal, directeur van Sociaal Werk Nederland"],
+    "facts": [["directeur"]],
+    "answerable": True,
 }
 TURN = {k: v for k, v in GOOD.items() if k not in ("id", "type")}
 
@@ -219,7 +255,10 @@ def write_set(tmp_path, *lines: str):
     [
         ('{"id": "q2", "type": "factoid", "question": ', "geen geldige JSON"),
         (json.dumps([1, 2]), "JSON-object"),
-        (json.dumps({k: v for k, v in GOOD.items() if k != "answerable"} | {"id": "q2"}), "'answerable' ontbreekt"),
+        (
+            json.dumps({k: v for k, v in GOOD.items() if k != "answerable"} | {"id": "q2"}),
+            "'answerable' ontbreekt",
+        ),
         (json.dumps(GOOD | {"id": "q2", "answerable": "yes"}), "'answerable' moet true of false"),
         (json.dumps(GOOD | {"id": "q2", "facts": ["directeur"]}), "'facts'"),
         (json.dumps(GOOD | {"id": "q2", "evidence": "één citaat"}), "'evidence' moet een lijst"),
@@ -240,6 +279,8 @@ def test_missing_and_empty_files_are_clear_errors(tmp_path):
         load_questions(tmp_path / "nope.jsonl")
     with pytest.raises(WelzijnError, match="geen vragen"):
         load_questions(write_set(tmp_path, "", "   "))
+    with pytest.raises(WelzijnError, match="limit"):
+        load_questions(write_set(tmp_path, json.dumps(GOOD)), limit=0)
 
 
 def test_conversation_turns_are_numbered_from_zero(tmp_path):
@@ -249,7 +290,9 @@ def test_conversation_turns_are_numbered_from_zero(tmp_path):
     assert [i.id for i in items] == ["q1", "c1#0", "c1#1"]
     assert [i.type for i in items] == ["factoid", "conversation", "conversation"]
     assert (items[2].conversation, items[2].turn, items[2].answerable) == ("c1", 1, False)
-    assert [e.id for e in load_questions(write_set(tmp_path, json.dumps(GOOD), json.dumps(conv)), limit=1)] == ["q1"]
+    assert [
+        e.id for e in load_questions(write_set(tmp_path, json.dumps(GOOD), json.dumps(conv)), limit=1)
+    ] == ["q1"]
 
 
 def test_the_projects_own_set_loads():

@@ -15,37 +15,58 @@ BMP = "002_2eb0ce1dd4be8871.txt"
 SCRIPT_QUESTION = "Wat betekent <script>alert('x')</script> voor het welzijnswerk?"
 QUESTION_SET = [
     {
-        "id": "q1", "type": "factoid", "question": "Welke vier typen burgers onderscheidt de WRR?",
+        "id": "q1",
+        "type": "factoid",
+        "question": "Welke vier typen burgers onderscheidt de WRR?",
         "reference_sources": [WRR],
-        "evidence": ["De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers"],
-        "facts": [["afhankelijk"], ["afzijdig"], ["afwachtend"], ["actieve", "actief"]], "answerable": True,
+        "evidence": [
+            "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers"
+        ],
+        "facts": [["afhankelijk"], ["afzijdig"], ["afwachtend"], ["actieve", "actief"]],
+        "answerable": True,
     },
     {
-        "id": "q2", "type": "factoid",
+        "id": "q2",
+        "type": "factoid",
         "question": "Wie is de voorzitter van de MOgroep Welzijn en maatschappelijke dienstverlening?",
         "reference_sources": [MOGROEP],
-        "evidence": ["Jet Bussemaker is voorzitter van de MOgroep Welzijn en maatschappelijke dienstverlening"],
-        "facts": [["bussemaker"]], "answerable": True,
+        "evidence": [
+            "Jet Bussemaker is voorzitter van de MOgroep Welzijn en maatschappelijke dienstverlening"
+        ],
+        "facts": [["bussemaker"]],
+        "answerable": True,
     },
     {
-        "id": "q3", "type": "unanswerable", "question": SCRIPT_QUESTION,
-        "reference_sources": [], "evidence": [], "facts": [], "answerable": False,
+        "id": "q3",
+        "type": "unanswerable",
+        "question": SCRIPT_QUESTION,
+        "reference_sources": [],
+        "evidence": [],
+        "facts": [],
+        "answerable": False,
     },
     {
-        "id": "c1", "type": "conversation", "turns": [
+        "id": "c1",
+        "type": "conversation",
+        "turns": [
             {
-                "question": "Wie is Saskia Moerbeek?", "reference_sources": [BMP],
-                "evidence": ["Saskia Moerbeek, directeur stichting Bevordering Maatschappelijke Participatie (BMP)"],
-                "facts": [["bevordering maatschappelijke participatie", "bmp"]], "answerable": True,
+                "question": "Wie is Saskia Moerbeek?",
+                "reference_sources": [BMP],
+                "evidence": [
+                    "Saskia Moerbeek, directeur stichting Bevordering Maatschappelijke Participatie (BMP)"
+                ],
+                "facts": [["bevordering maatschappelijke participatie", "bmp"]],
+                "answerable": True,
             },
             {
                 "question": "Welke oplossing stelt ze voor in plaats van alleen individuele hulpverlening?",
                 "reference_sources": [BMP],
                 "evidence": [
-                    "In plaats van alleen individuele hulpverlening zou er veel meer ruimte moeten komen voor "
-                    "collectieve trajecten"
+                    "In plaats van alleen individuele hulpverlening zou er veel meer ruimte moeten "
+                    "komen voor collectieve trajecten"
                 ],
-                "facts": [["collectieve", "collectief", "groepsgericht"]], "answerable": True,
+                "facts": [["collectieve", "collectief", "groepsgericht"]],
+                "answerable": True,
             },
         ],
     },
@@ -69,7 +90,9 @@ class Recording:
 @pytest.fixture
 def question_file(tmp_path):
     path = tmp_path / "questions.jsonl"
-    path.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in QUESTION_SET) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(q, ensure_ascii=False) for q in QUESTION_SET) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -151,6 +174,7 @@ def test_report_html_escapes_question_text(run):
     assert 'src="scores_by_type.png"' in page and 'src="latency.png"' in page
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "(scores_by_type.png)" in md and "(latency.png)" in md
+    assert "<script>" not in md and "&lt;script&gt;" in md
     # Every item appears in the per-question table, worst first.
     assert all(f"| {i} |" in md for i in ("q1", "q2", "q3", "c1#0", "c1#1"))
 
@@ -162,11 +186,18 @@ def test_plots_are_png_files(run):
         assert data.startswith(PNG_MAGIC) and len(data) > 2000, name
 
 
-def test_baseline_gate_passes_on_itself_and_fails_on_a_better_baseline(run, settings, question_file, tmp_path):
+def test_baseline_gate_passes_on_itself_and_fails_on_a_better_baseline(
+    run, settings, question_file, tmp_path
+):
     result, recording, out = run
     same = run_eval(
-        settings, question_file, backend="extractive", out_dir=tmp_path / "again", assistant=recording,
-        baseline=out / "metrics.json", progress=False,
+        settings,
+        question_file,
+        backend="extractive",
+        out_dir=tmp_path / "again",
+        assistant=recording,
+        baseline=out / "metrics.json",
+        progress=False,
     )
     assert same.regressions == [] and same.comparisons
     assert "Geen regressies" in format_summary(same)
@@ -176,8 +207,13 @@ def test_baseline_gate_passes_on_itself_and_fails_on_a_better_baseline(run, sett
     better["overall"]["total_p50_ms"] = 0.0  # faster latency in the baseline: never a regression
     (tmp_path / "better.json").write_text(json.dumps(better), encoding="utf-8")
     worse = run_eval(
-        settings, question_file, backend="extractive", out_dir=tmp_path / "third", assistant=recording,
-        baseline=tmp_path / "better.json", progress=False,
+        settings,
+        question_file,
+        backend="extractive",
+        out_dir=tmp_path / "third",
+        assistant=recording,
+        baseline=tmp_path / "better.json",
+        progress=False,
     )
     assert len(worse.regressions) == 1 and worse.regressions[0].startswith("recall@k")
     summary = format_summary(worse)

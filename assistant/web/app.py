@@ -72,7 +72,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         CORSMiddleware,
         allow_origins=origins,
         allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Content-Type"],
+        allow_headers=["*"],  # gradio's own client (the <gradio-app> element) sends extra headers
         allow_credentials=False,
         max_age=600,
     )

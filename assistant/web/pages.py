@@ -140,7 +140,7 @@ _ARTICLE_PAGE = """<!doctype html>
   h2 {{ font-size: 1.15rem; margin: 1.8rem 0 .4rem; }}
   .meta, .source {{ color: #6b7280; font-size: .9rem; margin: .2rem 0; }}
   .notice {{ background: #fef9c3; border-left: 4px solid #ca8a04; padding: .5rem .8rem; font-size: .95rem; }}
-  mark {{ background: #fde68a; padding: .1em 0; box-shadow: 0 0 0 2px #fde68a; border-radius: 2px; }}
+  mark {{ scroll-margin-top: 25vh; background: #fde68a; padding: .1em 0; box-shadow: 0 0 0 2px #fde68a; border-radius: 2px; }}
   p.comment {{ border-left: 3px solid #d1d5db; padding-left: .8rem; color: #374151; font-size: .95rem; }}
   h2.comments {{ border-top: 1px solid #e5e7eb; padding-top: 1.2rem; }}
   main > h1:first-of-type {{ display: none; }}

@@ -76,7 +76,7 @@ class ChatHandlers:
                     continue
                 yield "", messages, turns
         except WelzijnError as exc:
-            messages[-1] = {"role": "assistant", "content": f"⚠️ {md_text(str(exc))}"}
+            messages[-1] = {"role": "assistant", "content": f"**Fout:** {md_text(str(exc))}"}
             yield "", messages, turns
             return
         if answer is None:  # stream() always ends with an Answer
@@ -126,7 +126,7 @@ class ChatHandlers:
         try:
             return answer_json(self.assistant.answer(question, history or [], backend or None))
         except WelzijnError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(str(exc), print_exception=False) from exc
 
     def status(self) -> tuple[str, Any]:
         """The status line, and whether to keep polling it (while the models are still loading)."""
@@ -135,14 +135,14 @@ class ChatHandlers:
         info = self.assistant.knowledge.store.current()
         backend = self.settings.backend
         if info is None:
-            return "⚠️ Er is nog geen index: run `welzijn ingest` en laad de pagina opnieuw.", gr.Timer(active=False)
+            return "**Let op:** er is nog geen index. Run `welzijn ingest` en laad de pagina opnieuw.", gr.Timer(active=False)
         if self.warmup is not None and self.warmup.status == "loading":
-            text = (f"⏳ Het model wordt nog geladen (backend **{md_text(backend)}**). "
+            text = (f"◌ Het model wordt nog geladen (backend **{md_text(backend)}**). "
                     "Je kunt al een vraag stellen; het eerste antwoord duurt dan wat langer.")
             return text, gr.Timer(active=True)
         text = f"● Klaar · backend **{md_text(backend)}** · {len(info.files)} artikelen · index {md_text(info.version)}"
         if self.warmup is not None and self.warmup.error:
-            text += f"  \n⚠️ {md_text(self.warmup.error)}"
+            text += f"  \n**Let op:** {md_text(self.warmup.error)}"
         return text, gr.Timer(active=False)
 
     def article_list(self) -> str:
@@ -150,7 +150,7 @@ class ChatHandlers:
         try:
             articles = self.assistant.knowledge.articles()
         except WelzijnError as exc:
-            return f"⚠️ {md_text(str(exc))}"
+            return f"**Fout:** {md_text(str(exc))}"
         lines = ["#### De artikelen"]
         for article in sorted(articles.values(), key=lambda a: a.title.lower()):
             meta = " · ".join(x for x in (article.author, article.date) if x)
@@ -207,7 +207,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackSt
         return _example_text(data.value)
     with gr.Blocks(title="Welzijn-assistent", analytics_enabled=False) as demo:
         gr.HTML(HEADER, padding=False)
-        status = gr.Markdown("⏳ Laden…", elem_id="wa-status")
+        status = gr.Markdown("◌ Laden…", elem_id="wa-status")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=360):
                 chatbot = gr.Chatbot(
@@ -238,7 +238,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackSt
                 articles = gr.Markdown(elem_id="wa-articles")
                 gr.Markdown(
                     "<small>Antwoorden komen uit deze artikelen, niet uit algemene kennis. "
-                    "Controleer ze via de bronnen. 👍/👎 onder een antwoord helpt ons verbeteren.</small>"
+                    "Controleer ze via de bronnen. Met de duimpjes onder een antwoord help je de assistent verbeteren.</small>"
                 )
         turns = gr.State([])
         timer = gr.Timer(1.0, active=False)

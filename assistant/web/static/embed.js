@@ -99,12 +99,29 @@
     return box;
   }
 
+  var SVG = "http://www.w3.org/2000/svg";
+  var THUMB = "M2 10h3v10H2zM7 20h9.5a2 2 0 0 0 1.96-1.6l1.5-7A2 2 0 0 0 18 9h-5l.8-4.2A1.5 1.5 0 0 0 12.3 3L7 9.5z";
+
+  function thumbIcon(up) {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    if (!up) svg.setAttribute("transform", "rotate(180)");
+    var path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", THUMB);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
+
   function feedbackButtons(question, answer) {
     var wrap = el("span");
-    [["👍", true, "Goed antwoord"], ["👎", false, "Slecht antwoord"]].forEach(function (spec) {
-      var b = el("button", null, spec[0]);
+    [[true, "Goed antwoord"], [false, "Geen goed antwoord"]].forEach(function (spec) {
+      var b = el("button", "thumb");
       b.type = "button";
-      b.title = spec[2];
+      b.title = spec[1];
+      b.setAttribute("aria-label", spec[1]);
+      b.appendChild(thumbIcon(spec[0]));
       b.setAttribute("aria-pressed", "false");
       b.addEventListener("click", function () {
         Array.prototype.forEach.call(wrap.querySelectorAll("button"), function (x) { x.setAttribute("aria-pressed", "false"); });
@@ -113,7 +130,7 @@
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify({
-            question: question, answer: answer.answer, liked: spec[1], backend: answer.backend,
+            question: question, answer: answer.answer, liked: spec[0], backend: answer.backend,
             citations: (answer.citations || []).map(function (c) {
               return { n: c.n, source: c.source, title: c.title, quote: c.quote, start: c.start, end: c.end };
             }),

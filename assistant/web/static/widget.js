@@ -30,8 +30,10 @@
   ].join("\n");
 
   function build() {
-    var host = document.createElement("div");
+    // A custom element with every inherited or page style reset, so the page's selectors miss it.
+    var host = document.createElement("welzijn-assistent-widget");
     host.setAttribute("data-welzijn-widget", "");
+    host.style.setProperty("all", "initial", "important");
     var root = host.attachShadow({ mode: "open" });
     var style = document.createElement("style");
     style.textContent = CSS;

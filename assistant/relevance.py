@@ -1,0 +1,75 @@
+"""Whether the retrieved passages can answer a question at all (else the assistant refuses)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answer import Passage
+from assistant.textmatch import content_stems
+
+# Words that shape a question but say nothing about its subject.
+_QUESTION_WORDS = content_stems(
+    "zegt zeggen vindt vinden volgens noemt noem beschrijf beschrijft geef leg uit waarom welke wat wie hoe "
+    "artikel artikelen auteur schrijft schrijver stelt stellen bedoelt mening visie precies eigenlijk "
+    "according say says think article author describe mention mentions explain"
+)
+_NUMBER = re.compile(r"\b\d+\b")
+_HOW_MANY = re.compile(r"\b(hoeveel|how (many|much))\b", re.IGNORECASE)
+_NUMBER_WORDS = re.compile(
+    r"\b(\d+|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|twintig|dertig|honderd|duizend|miljoen|"
+    r"miljard|procent|kwart|helft)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    answerable: bool
+    reason: str
+    coverage: float
+
+
+def judge(
+    question: str, passages: list[Passage], lang: str, min_relevance: float, min_coverage: float, asked: str = ""
+) -> Verdict:
+    """Refuse when nothing is close, when the question's subject words are absent, or numbers don't match.
+
+    `question` is the standalone question; `asked` the words the user typed, whose subject words must
+    be covered too (a follow-up's new topic must be in the passages, not only the earlier one's).
+    """
+    if not passages:
+        return Verdict(False, "niets gevonden", 0.0)
+    best = max(p.dense for p in passages)
+    if best < min_relevance:
+        return Verdict(False, f"geen passage lijkt genoeg op de vraag ({best:.2f})", 0.0)
+    context = " ".join(f"{p.title} {p.text}" for p in passages)
+    years = [n for n in _NUMBER.findall(question) if n not in context]
+    if years:
+        return Verdict(False, f"de artikelen noemen {', '.join(years)} niet", 0.0)
+    if _HOW_MANY.search(question) and not _NUMBER_WORDS.search(context):
+        return Verdict(False, "er staat geen aantal in de gevonden passages", 0.0)
+    if lang != "nl":
+        return Verdict(True, "", 1.0)  # word overlap means little across languages
+    present = content_stems(context)
+    coverage = min(_coverage(text, present) for text in {question, asked or question})
+    if coverage < min_coverage:
+        return Verdict(False, f"de kernwoorden van de vraag komen niet voor ({coverage:.0%})", coverage)
+    return Verdict(True, "", coverage)
+
+
+def _coverage(question: str, present: set[str]) -> float:
+    """Share of the question's subject words that occur in the passages."""
+    wanted = {w for w in content_stems(question) - _QUESTION_WORDS if not _NUMBER_WORDS.fullmatch(w)}
+    if not wanted:
+        return 1.0
+    return sum(covered(w, present) for w in wanted) / len(wanted)
+
+
+def covered(stem: str, present: set[str]) -> bool:
+    """A stem occurs, or shares a long prefix with a word that does (inflections, compounds)."""
+    if stem in present:
+        return True
+    if len(stem) < 5:
+        return False
+    return any(len(p) >= 5 and (p.startswith(stem) or stem.startswith(p)) for p in present)
