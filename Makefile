@@ -22,7 +22,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 .PHONY: run test test-fast install index llama-wheel browser clean
 
 run: install index
-	$(BIN)/welzijn chat
+	$(BIN)/welzijn serve
 
 install: $(STAMP)
 

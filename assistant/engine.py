@@ -85,7 +85,7 @@ class Assistant:
         timings = {"retrieval": _ms(began)}
         context = [trim(p, standalone, self.settings.context_chars) for p in passages[: self.settings.context_passages]]
         verdict = judge(
-            standalone, passages[: self.settings.context_passages], lang, self.settings.min_relevance, self.settings.min_coverage, asked=question
+            standalone, passages[: self.settings.context_passages], context, lang, self.settings.min_relevance, self.settings.min_coverage, asked=question
         )
         if not verdict.answerable:
             timings |= {"first_token": _ms(began), "total": _ms(began)}

@@ -15,8 +15,8 @@ _QUESTION_WORDS = content_stems(
     "according say says think article author describe mention mentions explain"
 )
 _NUMBER = re.compile(r"\b\d+\b")
-_HOW_MANY = re.compile(r"\b(hoeveel|how (many|much))\b", re.IGNORECASE)
-_NUMBER_WORDS = re.compile(
+HOW_MANY = re.compile(r"\b(hoeveel|how (many|much))\b", re.IGNORECASE)
+NUMBER_WORDS = re.compile(
     r"\b(\d+|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|twintig|dertig|honderd|duizend|miljoen|"
     r"miljard|procent|kwart|helft)\b",
     re.IGNORECASE,
@@ -31,12 +31,19 @@ class Verdict:
 
 
 def judge(
-    question: str, passages: list[Passage], lang: str, min_relevance: float, min_coverage: float, asked: str = ""
+    question: str,
+    passages: list[Passage],
+    excerpts: list[Passage],
+    lang: str,
+    min_relevance: float,
+    min_coverage: float,
+    asked: str = "",
 ) -> Verdict:
     """Refuse when nothing is close, when the question's subject words are absent, or numbers don't match.
 
     `question` is the standalone question; `asked` the words the user typed, whose subject words must
     be covered too (a follow-up's new topic must be in the passages, not only the earlier one's).
+    Numbers are looked up in the whole `passages`; subject words in the `excerpts` the LLM will see.
     """
     if not passages:
         return Verdict(False, "niets gevonden", 0.0)
@@ -47,11 +54,11 @@ def judge(
     years = [n for n in _NUMBER.findall(question) if n not in context]
     if years:
         return Verdict(False, f"de artikelen noemen {', '.join(years)} niet", 0.0)
-    if _HOW_MANY.search(question) and not _NUMBER_WORDS.search(context):
+    if HOW_MANY.search(question) and not NUMBER_WORDS.search(context):
         return Verdict(False, "er staat geen aantal in de gevonden passages", 0.0)
     if lang != "nl":
         return Verdict(True, "", 1.0)  # word overlap means little across languages
-    present = content_stems(context)
+    present = content_stems(" ".join(f"{p.title} {p.text}" for p in excerpts))
     coverage = min(_coverage(text, present) for text in {question, asked or question})
     if coverage < min_coverage:
         return Verdict(False, f"de kernwoorden van de vraag komen niet voor ({coverage:.0%})", coverage)
@@ -60,7 +67,7 @@ def judge(
 
 def _coverage(question: str, present: set[str]) -> float:
     """Share of the question's subject words that occur in the passages."""
-    wanted = {w for w in content_stems(question) - _QUESTION_WORDS if not _NUMBER_WORDS.fullmatch(w)}
+    wanted = {w for w in content_stems(question) - _QUESTION_WORDS if not NUMBER_WORDS.fullmatch(w)}
     if not wanted:
         return 1.0
     return sum(covered(w, present) for w in wanted) / len(wanted)

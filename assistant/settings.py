@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8000, description="Port of the Chroma server.")
 
     # Chunking and embedding
-    chunk_size: int = Field(700, ge=100, description="Target chunk length in characters.")
+    chunk_size: int = Field(1000, ge=100, description="Target chunk length in characters.")
     chunk_overlap: int = Field(1, ge=0, le=3, description="Sentences repeated between split chunks.")
     embed_model: str = Field(
         BUILTIN_E5,
@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
     candidates_k: int = Field(20, ge=1, description="Candidates from each retriever before fusion.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of dense retrieval in the fusion.")
-    bm25_weight: float = Field(1.0, ge=0, description="Weight of BM25 retrieval in the fusion.")
+    bm25_weight: float = Field(1.5, ge=0, description="Weight of BM25 retrieval in the fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     min_relevance: float = Field(
         0.80, description="Dense cosine below which no passage counts as relevant (refusal)."

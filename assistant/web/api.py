@@ -12,7 +12,7 @@ from sse_starlette import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.answer import Answer, Event, Status, Token
-from assistant.errors import BackendUnavailable, BadQuestion, IndexMissing, ModelMissing, WelzijnError
+from assistant.errors import BackendUnavailable, IndexMissing, ModelMissing, WelzijnError
 from assistant.web.present import answer_json
 from assistant.web.security import dumps, error_response
 
@@ -69,9 +69,7 @@ def error_status(exc: WelzijnError) -> int:
     """HTTP status for a project error: the user's fault is 400, a missing part of the server is 503."""
     if isinstance(exc, (IndexMissing, BackendUnavailable, ModelMissing)):
         return 503
-    if isinstance(exc, BadQuestion):
-        return 400
-    return 400
+    return 400  # BadQuestion and anything else the user can fix by asking differently
 
 
 def make_router() -> APIRouter:

@@ -67,10 +67,9 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
 
     # Middleware added last runs first: size limit, then CORS, then headers.
     app.add_middleware(SecurityHeadersMiddleware, frame_policy=app.state.frame_ancestors)
-    origins = [o for o in clean_origins(settings.allowed_origins)]
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=origins,
+        allow_origins=clean_origins(settings.allowed_origins),
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],  # gradio's own client (the <gradio-app> element) sends extra headers
         allow_credentials=False,

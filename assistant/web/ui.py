@@ -137,7 +137,7 @@ class ChatHandlers:
         if info is None:
             return "**Let op:** er is nog geen index. Run `welzijn ingest` en laad de pagina opnieuw.", gr.Timer(active=False)
         if self.warmup is not None and self.warmup.status == "loading":
-            text = (f"◌ Het model wordt nog geladen (backend **{md_text(backend)}**). "
+            text = (f"◌ De zoekindex en de modellen worden nog geladen (backend **{md_text(backend)}**). "
                     "Je kunt al een vraag stellen; het eerste antwoord duurt dan wat langer.")
             return text, gr.Timer(active=True)
         text = f"● Klaar · backend **{md_text(backend)}** · {len(info.files)} artikelen · index {md_text(info.version)}"
@@ -205,6 +205,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackSt
 
     def on_example(data: gr.SelectData) -> str:
         return _example_text(data.value)
+
     with gr.Blocks(title="Welzijn-assistent", analytics_enabled=False) as demo:
         gr.HTML(HEADER, padding=False)
         status = gr.Markdown("◌ Laden…", elem_id="wa-status")
@@ -235,7 +236,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackSt
                 )
                 new_chat = gr.Button("Nieuw gesprek", variant="secondary", size="sm", elem_id="wa-new")
             with gr.Column(scale=1, min_width=240, elem_id="wa-side"):
-                articles = gr.Markdown(elem_id="wa-articles")
+                articles = gr.Markdown("#### De artikelen\n\nLaden…", elem_id="wa-articles")
                 gr.Markdown(
                     "<small>Antwoorden komen uit deze artikelen, niet uit algemene kennis. "
                     "Controleer ze via de bronnen. Met de duimpjes onder een antwoord help je de assistent verbeteren.</small>"
@@ -251,9 +252,9 @@ def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackSt
         chatbot.like(on_like, turns, None, queue=False, api_visibility="private")
         new_chat.click(_reset, None, [question, chatbot, turns], queue=False, api_visibility="private")
         chatbot.clear(lambda: [], None, turns, queue=False, api_visibility="private")
-        demo.load(handlers.status, None, [status, timer], queue=False, api_visibility="private")
-        demo.load(handlers.article_list, None, articles, queue=False, api_visibility="private")
-        timer.tick(handlers.status, None, [status, timer], queue=False, api_visibility="private",
-                   show_progress="hidden")
+        quiet = {"queue": False, "api_visibility": "private", "show_progress": "hidden"}
+        demo.load(handlers.status, None, [status, timer], **quiet)
+        demo.load(handlers.article_list, None, articles, **quiet)
+        timer.tick(handlers.status, None, [status, timer], **quiet)
         gr.api(handlers.ask, api_name="ask", concurrency_limit=4)
     return demo
