@@ -279,8 +279,11 @@ def test_widget_js_is_served_as_javascript(client):
     assert "attachShadow" in response.text and "/embed" in response.text
 
 
-def test_openapi_docs_list_the_api(client):
-    assert client.get("/docs").status_code == 200
+def test_openapi_docs_list_the_api_and_load_nothing_from_a_cdn(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text and "/docs-static/swagger-ui-bundle.js" in page.text
+    assert client.get("/docs-static/swagger-ui-bundle.js").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/ask", "/api/ask/stream", "/api/health", "/api/articles/{source}"} <= set(paths)
 

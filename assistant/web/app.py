@@ -52,7 +52,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         description="Vragen over het debat over welzijnswerk en sociaal werk, beantwoord met genummerde bronnen.",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served below from local files: the default page loads Swagger UI from a CDN
         redoc_url=None,
     )
     app.state.settings = settings
@@ -62,6 +62,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     app.state.frame_ancestors = frame_ancestors(settings.allowed_origins)
 
     _add_error_handlers(app)
+    _add_docs(app)
     app.include_router(api.make_router())
     app.include_router(pages.make_router())
 
@@ -90,6 +91,25 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         server_name=settings.host,
         server_port=settings.port,
     )
+
+
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the swagger-ui-bundle package, so it works without internet."""
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount("/docs-static", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs():
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — docs",
+            swagger_js_url="/docs-static/swagger-ui-bundle.js",
+            swagger_css_url="/docs-static/swagger-ui.css",
+            swagger_favicon_url="/docs-static/favicon-32x32.png",
+        )
 
 
 def _add_error_handlers(app: FastAPI) -> None:
