@@ -9,6 +9,8 @@ OFFLINE_ENV = {
     "GRADIO_ANALYTICS_ENABLED": "False",
     "ANONYMIZED_TELEMETRY": "False",
     "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # our own bars say what is happening; "Loading weights" is noise
+    "TRANSFORMERS_VERBOSITY": "error",
 }
 
 
