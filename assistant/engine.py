@@ -79,33 +79,40 @@ class Assistant:
         standalone = question
         if history:
             yield Status("Vervolgvraag begrijpen…")
-            standalone = self._condense(question, history, llm)
+            try:
+                standalone = self._condense(question, history, llm)
+            except BackendUnavailable as exc:
+                llm, backend, notice = self._fallback(exc)
+                standalone = self._condense(question, history, None)
         yield Status("Zoeken in de artikelen…")
         passages = self.knowledge.retrieve(standalone)
         timings = {"retrieval": _ms(began)}
         context = [trim(p, standalone, self.settings.context_chars) for p in passages[: self.settings.context_passages]]
         verdict = judge(
-            standalone, passages[: self.settings.context_passages], context, lang, self.settings.min_relevance, self.settings.min_coverage, asked=question
+            standalone, passages[: self.settings.context_passages], context, lang,
+            self.settings.min_relevance, self.settings.min_coverage, asked=question,
         )
         if not verdict.answerable:
             timings |= {"first_token": _ms(began), "total": _ms(began)}
             yield self._refusal(question, standalone, passages, timings, backend, notice, lang)
             return
         raw = ""
+        if llm is not None:
+            yield Status("Antwoord schrijven…")
+            try:
+                for delta in _generate(llm, self._messages(question, standalone, context, lang), backend):
+                    if not raw:
+                        timings["first_token"] = _ms(began)
+                    raw += delta
+                    yield Token(delta)
+            except BackendUnavailable as exc:
+                if raw:
+                    raise  # half an answer was shown: say so rather than switch midway
+                llm, backend, notice = self._fallback(exc)
         if llm is None:
             raw = extract(standalone, context)
             timings["first_token"] = _ms(began)
             yield Token(raw)
-        else:
-            yield Status("Antwoord schrijven…")
-            try:
-                for part in llm.stream_chat(self._messages(question, standalone, context, lang)):
-                    if not raw:
-                        timings["first_token"] = _ms(began)
-                    raw += part.delta or ""
-                    yield Token(part.delta or "")
-            except (ConnectionError, TimeoutError, OSError) as exc:
-                raise BackendUnavailable(f"De taalmodelserver ({backend}) is niet bereikbaar: {exc}") from exc
         timings.setdefault("first_token", _ms(began))
         checked = check_answer(raw, context, self.settings.support_threshold)
         timings["total"] = _ms(began)
@@ -123,9 +130,13 @@ class Assistant:
         try:
             return self.llm(backend), backend, ""
         except (ModelMissing, BackendUnavailable) as exc:
-            if not self.settings.fallback_to_extractive:
-                raise
-            return None, "extractive", f"{exc} Daarom een extractief antwoord (letterlijke zinnen)."
+            return self._fallback(exc)
+
+    def _fallback(self, exc: WelzijnError) -> tuple[None, str, str]:
+        """Extraction instead of the LLM, when the settings allow it; otherwise the error stands."""
+        if not self.settings.fallback_to_extractive:
+            raise exc
+        return None, "extractive", f"{exc} Daarom een extractief antwoord (letterlijke zinnen)."
 
     def _condense(self, question: str, history: History, llm: LLM | None) -> str:
         """A standalone version of a follow-up question, for retrieval."""
@@ -137,7 +148,7 @@ class Assistant:
         from llama_index.core.base.llms.types import ChatMessage
 
         prompt = prompts.CONDENSE.format(history=prompts.format_history(list(history)), question=question)
-        reply = llm.chat([ChatMessage(role="user", content=prompt)], max_tokens=60).message.content or ""
+        reply = "".join(_generate(llm, [ChatMessage(role="user", content=prompt)], "condense", max_tokens=60))
         reply = " ".join(reply.split()).strip('"“” ')
         return reply if 5 < len(reply) < 400 else f"{last_question} {question}"
 
@@ -161,6 +172,18 @@ class Assistant:
             timings_ms=timings, backend=backend, standalone_question=standalone, checks=tuple(checks),
             notice=notice, suggestions=suggestions,
         )
+
+
+def _generate(llm: LLM, messages: list, backend: str, **kwargs: object) -> Iterator[str]:
+    """The LLM's streamed text; a server that is down or refuses becomes `BackendUnavailable`."""
+    from assistant.llms import transport_errors
+
+    try:
+        for part in llm.stream_chat(messages, **kwargs):
+            if part.delta:
+                yield part.delta
+    except transport_errors() as exc:
+        raise BackendUnavailable(f"Het taalmodel ({backend}) is niet bereikbaar: {exc}") from exc
 
 
 def _clean_history(history: History, turns: int) -> list[dict[str, str]]:

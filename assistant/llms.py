@@ -71,6 +71,26 @@ def make_llm(settings: Settings, backend: str) -> LLM | None:
             raise BackendUnavailable(f"Onbekende backend {backend!r}: kies local, ollama, openai of extractive.")
 
 
+def transport_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean "the LLM server could not be used" (down, timed out, refused the request)."""
+    import httpx
+
+    errors: list[type[BaseException]] = [ConnectionError, TimeoutError, OSError, httpx.HTTPError]
+    try:
+        import openai
+
+        errors.append(openai.APIError)
+    except ImportError:
+        pass
+    try:
+        import ollama
+
+        errors.append(ollama.ResponseError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
 class LocalLlamaCpp(CustomLLM):
     """A GGUF model run in-process by llama-cpp-python, using the chat template stored in the file."""
 
