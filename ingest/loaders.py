@@ -74,6 +74,8 @@ def load(path: Path) -> RawFile | Skipped:
             return Skipped(path, "geen geldige UTF-8-tekst")
         if suffix in {".html", ".htm"}:
             text = html_to_text(text)
+        elif suffix in {".md", ".markdown"}:
+            text = markdown_to_text(text)
     if not text.strip():
         return Skipped(path, "bevat geen tekst")
     return RawFile(path, path.name, text, hashlib.sha256(data).hexdigest())
@@ -91,6 +93,13 @@ def html_to_text(html: str) -> str:
     for node in root.css(_BLOCK_TAGS):
         node.insert_after("\n\n")
     return root.text(separator="", strip=False)
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Markdown rendered and read back as text: `# Kop` becomes a heading line, `**x**` plain x."""
+    from markdown_it import MarkdownIt
+
+    return html_to_text(MarkdownIt("commonmark", {"html": False}).render(markdown))
 
 
 def _pdf_text(data: bytes) -> str | None:

@@ -135,3 +135,32 @@ def test_no_index_gives_a_clear_message(settings, fake_embedder):
 
     with pytest.raises(IndexMissing, match="welzijn ingest"):
         Knowledge(settings, fake_embedder).retrieve("vraag")
+
+
+def write_pdf(path: Path, lines: list[str]) -> None:
+    """A real one-page PDF with text (matplotlib's PDF backend embeds extractable text)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(8.27, 11.69))
+    for i, line in enumerate(lines):
+        fig.text(0.08, 0.9 - i * 0.04, line, fontsize=10)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def test_pdf_and_markdown_are_ingested_and_a_broken_pdf_is_skipped(tmp_path, settings, fake_embedder):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    write_pdf(corpus / "nota.pdf", ["Wijkteams in Zwolle", "", "De wijkteams in Zwolle werken sinds dit jaar samen met het jongerenwerk."])
+    (corpus / "notitie.md").write_text("# Ouderenwerk\n\nHet ouderenwerk in Kampen organiseert wekelijks een koffieochtend.\n", encoding="utf-8")
+    (corpus / "kapot.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    report = run_ingest(settings, [corpus], embedder=fake_embedder)
+    assert {s.path.name for s in report.skipped} == {"kapot.pdf"}
+    store = IndexStore(settings)
+    articles = store.manifest(store.require_current()).articles
+    assert "jongerenwerk" in articles["nota.pdf"].text
+    assert "koffieochtend" in articles["notitie.md"].text
+    assert articles["notitie.md"].title == "Ouderenwerk"  # the Markdown heading, without its #
