@@ -17,6 +17,7 @@ _REFUSAL = re.compile(
     r"|not (?:found )?in the sources|sources do not (?:contain|answer|mention)",
     re.IGNORECASE,
 )
+_LEADING = re.compile(r"^\s*\[\s*\d+")
 _TRAILING = re.compile(r"([.!?…:;]+[’”'\"]*)$")
 
 
@@ -39,7 +40,7 @@ def check_answer(raw: str, passages: list[Passage], threshold: float) -> Checked
     """Repair markers, drop sentences no passage supports, renumber, and quote the supporting sentences."""
     if says_not_found(raw) or not raw.strip():
         return Checked("", (), (), True)
-    text = _LOOSE_MARKER.sub(lambda m: f" [{m.group(1)}]", raw.strip())
+    text = _markers_last(_LOOSE_MARKER.sub(lambda m: f" [{m.group(1)}]", raw.strip()))
     kept: list[tuple[str, list[int]]] = []
     checks: list[SentenceCheck] = []
     seen: set[str] = set()
@@ -60,6 +61,15 @@ def check_answer(raw: str, passages: list[Passage], threshold: float) -> Checked
     if not kept:
         return Checked("", (), tuple(checks), True)
     return _renumber(kept, passages, tuple(checks))
+
+
+def _markers_last(text: str) -> str:
+    """'[1] claim [2] other claim' (markers leading their claims, as small models write lists) becomes
+    'claim [1]\nother claim [2]', the form the rest of the checks read."""
+    if not _LEADING.match(text):
+        return text
+    parts = MARKER.split(text)  # ['', '1', ' claim ', '2', ' other claim']
+    return "\n".join(f"{claim.strip()} [{number}]" for number, claim in zip(parts[1::2], parts[2::2], strict=True) if claim.strip())
 
 
 def _valid_numbers(sentence: str, n_passages: int) -> list[int]:

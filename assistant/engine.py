@@ -61,6 +61,14 @@ class Assistant:
                 self._llms[backend] = make_llm(self.settings, backend)
             return self._llms[backend]
 
+    def warm_up(self, backend: str | None = None) -> None:
+        """Load the index, the embedding model and the backend's LLM now instead of on the first question."""
+        self.knowledge.retrieve("welzijn")
+        llm, _, _ = self._resolve(backend or self.settings.backend)
+        load = getattr(llm, "load", None)
+        if callable(load):
+            load()
+
     def answer(self, question: str, history: History = (), backend: str | None = None) -> Answer:
         """One complete answer."""
         for event in self.stream(question, history, backend):

@@ -80,6 +80,7 @@ def run_eval(
     except OSError as exc:
         raise WelzijnError(f"Uitvoermap {out_dir} is niet aan te maken: {exc}") from exc
 
+    assistant.warm_up(backend)  # model loading is a one-off, not part of any question's latency
     answers = ask_all(assistant, entries, backend, progress)
     rows = [score_item(item, answer, settings.support_threshold) for item, answer in answers]
     metrics = {"backend": backend, "questions": str(questions), "k": settings.top_k, **aggregate(rows)}

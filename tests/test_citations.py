@@ -82,3 +82,16 @@ def test_model_saying_not_found_is_a_refusal(raw):
 def test_comment_citation_is_marked_as_comment():
     checked = check_answer("Een lezer vindt dat de kerken een belangrijke rol spelen [3].", PASSAGES, 0.5)
     assert checked.citations[0].is_comment
+
+
+def test_markers_leading_their_claims_are_read_as_trailing_markers():
+    raw = "[1] De WRR onderscheidt afhankelijke, afzijdige, afwachtende en actieve burgers [2] Individuele hulpverlening is dweilen met de kraan open"
+    checked = check_answer(raw, PASSAGES, 0.5)
+    assert [c.source for c in checked.citations] == ["003.txt", "002.txt"]
+    assert checked.text.startswith("De WRR onderscheidt") and "dweilen met de kraan open [2]." in checked.text
+
+
+def test_a_sentence_repeated_by_the_model_is_kept_once():
+    raw = "De WRR onderscheidt actieve burgers [1]. De WRR onderscheidt actieve burgers [1]."
+    checked = check_answer(raw, PASSAGES, 0.5)
+    assert checked.text == "De WRR onderscheidt actieve burgers [1]."

@@ -41,12 +41,7 @@ class Warmup:
     def run(self) -> None:
         began = time.perf_counter()
         try:
-            self.assistant.knowledge.retrieve("welzijn")
-            if self.backend != "extractive":
-                llm = self.assistant.llm(self.backend)
-                load = getattr(llm, "load", None)
-                if callable(load):
-                    load()
+            self.assistant.warm_up(self.backend)
         except WelzijnError as exc:
             # Requests report the same error to the user; here it is only remembered for /api/health.
             self.error = str(exc)
