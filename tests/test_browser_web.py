@@ -100,7 +100,7 @@ def host_page(host_root, server, host_port):
         f"<style>{HOSTILE_CSS} body {{ background: #eef2ff; font-size: 18px; margin: 2rem; }}</style></head>"
         "<body><h1>Gemeente Voorbeeld — Welzijn in de wijk</h1>"
         "<p>Een gewone pagina van een andere site. Rechtsonder zit de assistent.</p>"
-        f'<script src="{server}/widget.js" data-title="Vraag het de Welzijn-assistent"></script>'
+        f'<script src="{server}/widget.js" data-title="Vraag het aan de Welzijn-assistent"></script>'
         "</body></html>",
         encoding="utf-8",
     )
@@ -258,7 +258,7 @@ def ask_in_widget(frame, question: str) -> None:
 def test_widget_on_another_site_answers_with_citations(page, server, host_page):
     frame = open_widget(page, host_page)
     frame.locator("#title").wait_for()
-    assert frame.locator("#title").inner_text() == "Vraag het de Welzijn-assistent"
+    assert frame.locator("#title").inner_text() == "Vraag het aan de Welzijn-assistent"
     page.screenshot(path=str(ARTIFACTS / "widget-open.png"))
     ask_in_widget(frame, WRR_Q)
     frame.locator(".sources li").first.wait_for(timeout=30_000)

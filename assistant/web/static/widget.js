@@ -1,5 +1,5 @@
 // Welzijn-assistent widget. Add to a page:
-//   <script src="https://HOST/widget.js" data-title="Vraag het de Welzijn-assistent"></script>
+//   <script src="https://HOST/widget.js" data-title="Vraag het aan de Welzijn-assistent"></script>
 // It adds a floating button (in a Shadow DOM, so the page's CSS cannot touch it) that opens the
 // compact chat from HOST/embed in an iframe. The server must list this site in `allowed_origins`.
 (function () {
