@@ -93,7 +93,7 @@ class Assistant:
                 llm, backend, notice = self._fallback(exc)
                 standalone = self._condense(question, history, None)
         yield Status("Zoeken in de artikelen…")
-        passages = self.knowledge.retrieve(standalone)
+        passages = self.knowledge.retrieve(_retrieval_query(standalone, history))
         timings = {"retrieval": _ms(began)}
         context = [trim(p, standalone, self.settings.context_chars) for p in passages[: self.settings.context_passages]]
         verdict = judge(
@@ -180,6 +180,12 @@ class Assistant:
             timings_ms=timings, backend=backend, standalone_question=standalone, checks=tuple(checks),
             notice=notice, suggestions=suggestions,
         )
+
+
+def _retrieval_query(standalone: str, history: History) -> str:
+    """The rewritten question, plus the previous question when the rewrite may have dropped its subject."""
+    earlier = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+    return standalone if not earlier or earlier in standalone else f"{standalone} {earlier}"
 
 
 def _generate(llm: LLM, messages: list, backend: str, **kwargs: object) -> Iterator[str]:
