@@ -59,15 +59,23 @@ def judge(
     if lang != "nl":
         return Verdict(True, "", 1.0)  # word overlap means little across languages
     present = content_stems(" ".join(f"{p.title} {p.text}" for p in excerpts))
-    coverage = min(_coverage(text, present) for text in {question, asked or question})
+    texts = {question}
+    if len(_subject_words(asked)) >= 2:  # one word ("oplossing") is too little to judge a follow-up by
+        texts.add(asked)
+    coverage = min(_coverage(text, present) for text in texts)
     if coverage < min_coverage:
         return Verdict(False, f"de kernwoorden van de vraag komen niet voor ({coverage:.0%})", coverage)
     return Verdict(True, "", coverage)
 
 
+def _subject_words(question: str) -> set[str]:
+    """Stems of the words that say what the question is about."""
+    return {w for w in content_stems(question) - _QUESTION_WORDS if not NUMBER_WORDS.fullmatch(w)}
+
+
 def _coverage(question: str, present: set[str]) -> float:
     """Share of the question's subject words that occur in the passages."""
-    wanted = {w for w in content_stems(question) - _QUESTION_WORDS if not NUMBER_WORDS.fullmatch(w)}
+    wanted = _subject_words(question)
     if not wanted:
         return 1.0
     return sum(covered(w, present) for w in wanted) / len(wanted)

@@ -66,7 +66,9 @@ class Settings(BaseSettings):
     local_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp.")
     local_context: int = Field(2048, ge=512, description="Context window of the local model (tokens).")
     max_answer_tokens: int = Field(256, ge=16, description="Longest answer in tokens.")
-    temperature: float = Field(0.1, ge=0, le=2)
+    temperature: float = Field(
+        0.0, ge=0, le=2, description="Sampling temperature; 0 (greedy) gives the same answer every time."
+    )
     ollama_url: str = Field("http://127.0.0.1:11434", description="Ollama server URL.")
     ollama_model: str = Field("qwen2.5:7b-instruct", description="Ollama model name.")
     openai_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible server URL.")

@@ -86,6 +86,9 @@ class Recording:
         self.calls.append((question, list(history)))
         return self.assistant.answer(question, history, backend)
 
+    def warm_up(self, backend=None):
+        self.assistant.warm_up(backend)
+
 
 @pytest.fixture
 def question_file(tmp_path):

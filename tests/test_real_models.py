@@ -15,15 +15,18 @@ WRR = "003_b4ac6d7293bc88c6.txt"
         ("Welke vier typen burgers onderscheidt de WRR?", WRR, "afzijdige"),
         ("Wie schreef het discussiestuk De welzijnssector in beeld?", "000_bc742fd63ac6cb6a.txt", "Hortulanus"),
         ("Waarom is individuele hulpverlening volgens Moerbeek dweilen met de kraan open?", "002_2eb0ce1dd4be8871.txt", "kraan"),
-        ("Hoeveel welzijnsorganisaties zijn lid van Sociaal Werk Nederland?", "004_827db22ad720c57c.txt", "400"),
+        ("Wat blijkt volgens Lex Staal uit Schots onderzoek?", "004_827db22ad720c57c.txt", "Schots"),
         ("Wat blijkt uit het onderzoek van SEO naar ouderenadviseurs?", "001_190c03d3c127cfd8.txt", "ouderenadviseurs"),
     ],
 )
-def test_real_embedding_ranks_the_right_passage_first(real_assistant, question, source, needle):
-    dense = real_assistant.knowledge.dense(question)
-    chunks = {c.id: c for c in real_assistant.knowledge.store.manifest(real_assistant.knowledge.store.require_current()).chunks}
-    top = chunks[dense[0][0]]
-    assert top.source == source and needle in top.text
+def test_real_embedding_ranks_the_right_article_first_and_the_passage_near_the_top(
+    real_assistant, question, source, needle
+):
+    knowledge = real_assistant.knowledge
+    dense = knowledge.dense(question)
+    chunks = {c.id: c for c in knowledge.store.manifest(knowledge.store.require_current()).chunks}
+    assert chunks[dense[0][0]].source == source
+    assert any(needle in chunks[chunk_id].text for chunk_id, _ in dense[:3])
 
 
 @pytest.mark.parametrize(
@@ -60,10 +63,11 @@ def test_local_llm_answers_the_wrr_question_with_the_right_citation(real_assista
 
 def test_local_llm_handles_a_follow_up(real_assistant):
     history = [
-        {"role": "user", "content": "Wie is Saskia Moerbeek?"},
-        {"role": "assistant", "content": "Saskia Moerbeek is directeur van stichting Bevordering Maatschappelijke Participatie (BMP) [1]."},
+        {"role": "user", "content": "Wie is Lex Staal?"},
+        {"role": "assistant", "content": "Lex Staal is directeur van Sociaal Werk Nederland [1]."},
     ]
-    answer = real_assistant.answer("Welke oplossing stelt zij voor?", history, backend="local")
-    assert "moerbeek" in answer.standalone_question.lower() or "zij" not in answer.standalone_question.lower()
-    assert not answer.refused
-    assert answer.citations[0].source == "002_2eb0ce1dd4be8871.txt"
+    answer = real_assistant.answer("Wat blijkt volgens hem uit Schots onderzoek?", history, backend="local")
+    assert "staal" in answer.standalone_question.lower()  # "hem" was resolved from the history
+    assert not answer.refused, answer.checks
+    assert answer.citations[0].source == "004_827db22ad720c57c.txt"
+    assert "netwerk" in answer.answer or "infrastructuur" in answer.answer

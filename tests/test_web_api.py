@@ -94,18 +94,33 @@ def test_stream_rejects_a_bad_question_with_400_before_streaming(client):
     assert "leeg" in response.json()["error"]
 
 
-def test_stream_reports_an_error_event_when_the_backend_fails(client, scripted_llm):
-    # No reply queued: the scripted model fails mid-stream like an unreachable server would.
+def test_stream_reports_an_error_event_when_the_backend_fails_mid_answer(client, scripted_llm):
+    from llama_index.core.base.llms.types import ChatMessage, ChatResponse
+
+    from assistant.errors import BackendUnavailable
+
+    def broken(*args, **kwargs):
+        yield ChatResponse(message=ChatMessage(role="assistant", content="De WRR"), delta="De WRR")
+        raise BackendUnavailable("De taalmodelserver is niet bereikbaar.")
+
+    object.__setattr__(scripted_llm, "stream_chat", broken)
+    response = client.post("/api/ask/stream", json={"question": WRR_Q, "backend": "scripted"})
+    events = parse_sse(response.text)
+    assert ("token", "De WRR") in events
+    assert events[-1][0] == "error"
+    assert json.loads(events[-1][1]) == {"error": "De taalmodelserver is niet bereikbaar."}
+
+
+def test_backend_failing_before_the_first_token_falls_back_to_extractive(client, scripted_llm):
     from assistant.errors import BackendUnavailable
 
     def broken(*args, **kwargs):
         raise BackendUnavailable("De taalmodelserver is niet bereikbaar.")
 
     object.__setattr__(scripted_llm, "stream_chat", broken)
-    response = client.post("/api/ask/stream", json={"question": WRR_Q, "backend": "scripted"})
-    events = parse_sse(response.text)
-    assert events[-1][0] == "error"
-    assert json.loads(events[-1][1]) == {"error": "De taalmodelserver is niet bereikbaar."}
+    data = client.post("/api/ask", json={"question": WRR_Q, "backend": "scripted"}).json()
+    assert data["backend"] == "extractive" and "niet bereikbaar" in data["notice"]
+    assert data["citations"][0]["source"] == WRR_SOURCE
 
 
 def test_health_reports_index_version_and_articles(client, fake_index):
