@@ -170,11 +170,14 @@ class Assistant:
         return [ChatMessage(role="system", content=prompts.SYSTEM), ChatMessage(role="user", content=user)]
 
     def _refusal(self, question, standalone, passages, timings, backend, notice, lang, checks=()) -> Answer:
-        suggestions = tuple(passages[:3])
+        # One suggestion per article: the best passage of each of the top articles.
+        best: dict[str, Passage] = {}
+        for passage in passages:
+            best.setdefault(passage.source, passage)
+        suggestions = tuple(best.values())[:3]
         text = _REFUSAL[lang]
         if suggestions:
-            titles = list(dict.fromkeys(p.title for p in suggestions))
-            text += " " + _SUGGEST[lang] + " " + "; ".join(f"‘{t}’" for t in titles) + "."
+            text += " " + _SUGGEST[lang] + " " + "; ".join(f"‘{p.title}’" for p in suggestions) + "."
         return Answer(
             question=question, answer=text, refused=True, citations=(), retrieved=tuple(passages),
             timings_ms=timings, backend=backend, standalone_question=standalone, checks=tuple(checks),

@@ -18,7 +18,7 @@ from ingest.store import IndexInfo, IndexStore, Manifest
 if TYPE_CHECKING:
     from assistant.settings import Settings
 
-CLEANING_VERSION = 1  # bump when cleaning or chunking changes what chunks look like
+CLEANING_VERSION = 2  # bump when cleaning or chunking changes what chunks look like
 
 Progress = Callable[[Iterable[list[str]], int], Iterable[list[str]]]
 

@@ -25,6 +25,7 @@ DUTCH_ABBREVIATIONS: frozenset[str] = frozenset(
 
 _PUNKT_DIR = Path("_static", "nltk_cache", "tokenizers", "punkt_tab", "dutch")
 _CLOSING_QUOTES = "’”"
+_QUOTED_END = re.compile(r"[?!…][’”'\"]$")
 _AMBIGUOUS_QUOTES = "'\""
 # Sentence-final punctuation glued to the next word, e.g. "Sport.Met" or "geheel.’Derde".
 _GLUED_END = re.compile(r"[.!?…]+(?P<close>[’”'\"]?)(?=(?P<open>[‘“'\"]?)(?P<cap>\w))")
@@ -77,6 +78,18 @@ def _merge_after_abbreviations(text: str, spans: list[Span]) -> list[Span]:
     merged: list[Span] = []
     for start, end in spans:
         if merged and is_abbreviation(_last_token(text[merged[-1][0] : merged[-1][1]])):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _merge_quoted_questions(text: str, spans: list[Span]) -> list[Span]:
+    """Undo breaks after a quoted question or exclamation that the sentence goes on from:
+    "‘Zijn jullie daar geweest?’ vroeg Lex Staal." is one sentence."""
+    merged: list[Span] = []
+    for start, end in spans:
+        if merged and _QUOTED_END.search(text[merged[-1][0] : merged[-1][1]]) and text[start : start + 1].islower():
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))
@@ -198,7 +211,8 @@ def split_sentences(text: str) -> list[Span]:
     for line_start, line_end in _line_spans(text):
         line = text[line_start:line_end]
         punkt = [(line_start + a, line_start + b) for a, b in tokenizer.span_tokenize(line)]
-        for start, end in _merge_after_abbreviations(text, _reattach_closing_quotes(text, punkt)):
+        merged = _merge_after_abbreviations(text, _reattach_closing_quotes(text, punkt))
+        for start, end in _merge_quoted_questions(text, merged):
             for piece in _split_glued(text, start, end):
                 trimmed = _trim(text, *piece)
                 if trimmed:

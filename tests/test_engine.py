@@ -39,7 +39,9 @@ def test_model_refusal_becomes_a_clear_dutch_refusal(fake_assistant, scripted_ll
     answer = fake_assistant.answer("Wat vindt de WRR van de financiering van buurthuizen?", backend="scripted")
     assert answer.refused and not answer.citations
     assert answer.answer.startswith("De artikelen geven geen antwoord")
-    assert answer.suggestions
+    sources = [p.source for p in answer.suggestions]
+    assert sources and len(sources) == len(set(sources))  # one suggestion per article
+    assert all(f"‘{p.title}’" in answer.answer for p in answer.suggestions)
 
 
 def test_out_of_scope_question_is_refused_without_calling_the_model(fake_assistant, scripted_llm):

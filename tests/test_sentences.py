@@ -139,6 +139,19 @@ def test_real_seed_abbreviation_and_quote_sentence() -> None:
     assert split_sentence_texts(text) == [text]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("‘Zijn jullie daar geweest?’ vroeg Lex Staal aan ons. Velen wel.",
+         ["‘Zijn jullie daar geweest?’ vroeg Lex Staal aan ons.", "Velen wel."]),
+        ("‘Wat een plek!’ riep zij. Daarna niets.", ["‘Wat een plek!’ riep zij.", "Daarna niets."]),
+        ("Hij vroeg: ‘Waarom?’ Niemand wist het.", ["Hij vroeg: ‘Waarom?’", "Niemand wist het."]),
+    ],
+)
+def test_quoted_question_continues_the_sentence(text: str, expected: list[str]) -> None:
+    assert split_sentence_texts(text) == expected
+
+
 def test_tokenizer_is_cached() -> None:
     assert dutch_tokenizer() is dutch_tokenizer()
 
