@@ -132,7 +132,9 @@ def _quote(n: int, passage: Passage, claim: str) -> Citation:
     best = max(range(len(spans)), key=scores.__getitem__)
     start, end = spans[best]
     # A claim that spans two sentences of the source gets both, when the neighbour adds enough matches.
-    if best + 1 < len(spans) and scores[best + 1] >= max(2, scores[best] // 2):
+    # Not across a blanked-out instruction (a long run of spaces): the quote must be the article's text.
+    follows = best + 1 < len(spans) and len(passage.text[spans[best][1] : spans[best + 1][0]]) < 8
+    if follows and scores[best + 1] >= max(2, scores[best] // 2):
         end = spans[best + 1][1]
     return Citation(
         n=n,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.answer import Passage
+from assistant.injection import without_instructions
 from assistant.textmatch import content_stems
 from ingest.sentences import split_sentences
 
@@ -12,8 +13,10 @@ from ingest.sentences import split_sentences
 def trim(passage: Passage, question: str, max_chars: int) -> Passage:
     """The run of whole sentences (at most `max_chars`) sharing most words with the question.
 
-    The result is still an exact slice of the article, so citations keep pointing at real text.
+    The result is still an exact slice of the article, so citations keep pointing at real text;
+    instructions aimed at the model are blanked out first (see `assistant.injection`).
     """
+    passage = without_instructions(passage)
     if len(passage.text) <= max_chars:
         return passage
     spans = split_sentences(passage.text)

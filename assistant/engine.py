@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import unicodedata
@@ -14,6 +15,7 @@ from assistant.citations import check_answer
 from assistant.context import trim
 from assistant.errors import BackendUnavailable, BadQuestion, ModelMissing, WelzijnError
 from assistant.extractive import extract
+from assistant.gate import GenerationGate
 from assistant.relevance import judge
 
 if TYPE_CHECKING:
@@ -51,6 +53,7 @@ class Assistant:
         self.knowledge = knowledge
         self._llms: dict[str, LLM | None] = dict(llms or {})
         self._lock = threading.Lock()
+        self.gate = GenerationGate.from_settings(settings)
 
     def llm(self, backend: str) -> LLM | None:
         """The backend's LLM, created once and shared (its weights are loaded on first use)."""
@@ -78,6 +81,24 @@ class Assistant:
 
     def stream(self, question: str, history: History = (), backend: str | None = None) -> Iterator[Event]:
         """Status lines and answer tokens as they come, then the checked `Answer` as the last event."""
+        clean_question(question, self.settings.max_question_chars)  # a bad question is told so, not queued
+        with self._admission(backend or self.settings.backend):  # `Busy` before the first event
+            yield from self._stream(question, history, backend)
+
+    def _admission(self, backend: str) -> contextlib.AbstractContextManager[None]:
+        """A place in the generation queue when an LLM writes the answer; extraction is cheap and needs none."""
+        try:
+            uses_llm = self._resolve(backend)[0] is not None
+        except WelzijnError:
+            uses_llm = False  # the answer itself reports this error
+        return self.gate.admit() if uses_llm else contextlib.nullcontext()
+
+    def _llm_text(self, llm: LLM, messages: list, backend: str, **kwargs: object) -> Iterator[str]:
+        """The LLM's streamed text, generated while holding one of the gate's slots."""
+        with self.gate.slot():
+            yield from _generate(llm, messages, backend, **kwargs)
+
+    def _stream(self, question: str, history: History, backend: str | None) -> Iterator[Event]:
         began = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
         history = _clean_history(history, self.settings.max_history_turns)
@@ -89,7 +110,7 @@ class Assistant:
             yield Status("Vervolgvraag begrijpen…")
             try:
                 standalone = self._condense(question, history, llm)
-            except BackendUnavailable as exc:
+            except (BackendUnavailable, ModelMissing) as exc:  # also a model file that fails to load
                 llm, backend, notice = self._fallback(exc)
                 standalone = self._condense(question, history, None)
         yield Status("Zoeken in de artikelen…")
@@ -108,12 +129,12 @@ class Assistant:
         if llm is not None:
             yield Status("Antwoord schrijven…")
             try:
-                for delta in _generate(llm, self._messages(question, standalone, context, lang), backend):
+                for delta in self._llm_text(llm, self._messages(question, standalone, context, lang), backend):
                     if not raw:
                         timings["first_token"] = _ms(began)
                     raw += delta
                     yield Token(delta)
-            except BackendUnavailable as exc:
+            except (BackendUnavailable, ModelMissing) as exc:  # also a model file that fails to load
                 if raw:
                     raise  # half an answer was shown: say so rather than switch midway
                 llm, backend, notice = self._fallback(exc)
@@ -156,7 +177,7 @@ class Assistant:
         from llama_index.core.base.llms.types import ChatMessage
 
         prompt = prompts.CONDENSE.format(history=prompts.format_history(list(history)), question=question)
-        reply = "".join(_generate(llm, [ChatMessage(role="user", content=prompt)], "condense", max_tokens=60))
+        reply = "".join(self._llm_text(llm, [ChatMessage(role="user", content=prompt)], "condense", max_tokens=60))
         reply = " ".join(reply.split()).strip('"“” ')
         return reply if 5 < len(reply) < 400 else f"{last_question} {question}"
 

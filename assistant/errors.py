@@ -19,3 +19,30 @@ class BackendUnavailable(WelzijnError):
 
 class ModelMissing(WelzijnError):
     """A model file that should have been built at install time is not there."""
+
+
+class Busy(WelzijnError):
+    """Too many questions at once: the caller should try again after `retry_after` seconds."""
+
+    def __init__(self, message: str = "Het is nu te druk, probeer het zo opnieuw.", retry_after: int = 10) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class StorageError(WelzijnError):
+    """The data folder cannot be written: read-only, no permission, or the disk is full."""
+
+
+def storage_error(folder: object, exc: BaseException) -> StorageError:
+    """A `StorageError` that names the folder and says whether it is read-only or full."""
+    import errno
+
+    code = getattr(exc, "errno", None)
+    detail = getattr(exc, "strerror", None) or str(exc)
+    if code in (errno.ENOSPC, errno.EDQUOT) or "full" in detail.lower():
+        why = "de schijf is vol"
+    elif code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in detail.lower().replace("-", ""):
+        why = "de map is alleen-lezen of afgeschermd"
+    else:
+        why = "schrijven mislukte"
+    return StorageError(f"Kan niet schrijven in {folder}: {why} ({detail}).")

@@ -20,6 +20,7 @@ from llama_index.core.llms.custom import CustomLLM
 from pydantic import PrivateAttr
 
 from assistant.errors import BackendUnavailable, ModelMissing
+from assistant.gguf_check import check_gguf
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -36,6 +37,7 @@ def make_llm(settings: Settings, backend: str) -> LLM | None:
             path = settings.gguf_path
             if not path.is_file():
                 raise ModelMissing(f"Het lokale taalmodel ontbreekt ({path}); run `make install` of `welzijn setup`.")
+            check_gguf(path)  # a damaged file must fail here, in Python: llama.cpp may abort the process
             return LocalLlamaCpp(
                 model_path=str(path),
                 context_window=settings.local_context,
@@ -100,6 +102,7 @@ class LocalLlamaCpp(CustomLLM):
     temperature: float = 0.1
     n_threads: int = 2
     _llama: Any = PrivateAttr(default=None)
+    _load_error: Any = PrivateAttr(default=None)  # a file that failed once is not loaded again per request
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
     # llama.cpp contexts are not thread-safe: one generation at a time per loaded model.
     _generating: Any = PrivateAttr(default_factory=threading.Lock)
@@ -116,6 +119,8 @@ class LocalLlamaCpp(CustomLLM):
     def _model(self) -> Any:
         """Load the model on first use (a few seconds, ~1.5 GB)."""
         with self._lock:
+            if self._load_error is not None:
+                raise self._load_error
             if self._llama is None:
                 try:
                     from llama_cpp import Llama
@@ -132,7 +137,11 @@ class LocalLlamaCpp(CustomLLM):
                         verbose=False,
                     )
                 except ValueError as exc:  # llama-cpp raises ValueError for unreadable model files
-                    raise ModelMissing(f"Het model {self.model_path} kon niet geladen worden: {exc}") from exc
+                    self._load_error = ModelMissing(
+                        f"Het taalmodel {self.model_path} kon niet geladen worden ({exc}); is het een GGUF-model "
+                        "dat llama.cpp kent?"
+                    )
+                    raise self._load_error from exc
             return self._llama
 
     def load(self) -> None:

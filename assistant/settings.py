@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     embed_query_prefix: str = Field("query: ", description="Prefix for questions (e5 models).")
     embed_passage_prefix: str = Field("passage: ", description="Prefix for passages (e5 models).")
     embed_batch_size: int = Field(16, ge=1, description="Passages per embedding batch.")
+    max_file_mb: int = Field(20, ge=1, description="Larger article files are skipped at ingest (megabytes).")
 
     # Retrieval
     top_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
@@ -84,6 +85,10 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
     max_history_turns: int = Field(3, ge=0, description="Earlier turns used to understand follow-ups.")
 
+    log_conversations: bool = Field(
+        True, description="Store each question and answer in data_dir/conversations.jsonl (local only)."
+    )
+
     # Evaluation
     eval_tolerance: float = Field(
         0.02, ge=0, description="How far a metric may drop below the baseline before `welzijn eval` fails."
@@ -96,6 +101,25 @@ class Settings(BaseSettings):
         default_factory=list, description="Extra origins allowed to embed the widget and call the API."
     )
 
+    # Security and limits
+    api_key: SecretStr | None = Field(
+        None,
+        description="Key third parties must send to /api/* (`Authorization: Bearer KEY` or `X-API-Key: KEY`); "
+        "unset: the API is open. The chat page and the widget of this server work without it.",
+    )
+    rate_limit_per_minute: int = Field(
+        30, ge=0, description="Questions (and feedback posts) per client IP per minute on /api/*; 0: no limit."
+    )
+    max_concurrent_generations: int = Field(
+        1, ge=1, description="LLM answers written at the same time (the extractive backend is not limited)."
+    )
+    max_queued_requests: int = Field(
+        8, ge=0, description="Questions that may wait for the LLM; beyond that a request gets 429 at once."
+    )
+    queue_timeout: float = Field(
+        60.0, gt=0, description="Seconds a question waits for the LLM before it gets 429."
+    )
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
@@ -103,6 +127,10 @@ class Settings(BaseSettings):
     @property
     def feedback_path(self) -> Path:
         return self.data_dir / "feedback.jsonl"
+
+    @property
+    def conversations_path(self) -> Path:
+        return self.data_dir / "conversations.jsonl"
 
     @property
     def models_dir(self) -> Path:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import ModelMissing
+from assistant.errors import ModelMissing, storage_error
 from assistant.settings import BUILTIN_E5
 
 if TYPE_CHECKING:
@@ -69,9 +69,13 @@ class EmbeddingCache:
     """Passage vectors keyed by model and text, in SQLite (each write is one transaction)."""
 
     def __init__(self, path: Path, model_key: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        self._folder = path.parent
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path)
+            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        except (OSError, sqlite3.Error) as exc:
+            raise storage_error(path.parent, exc) from exc
         self._model_key = model_key
 
     def key(self, text: str) -> str:
@@ -96,11 +100,12 @@ class EmbeddingCache:
     def put_many(self, items: dict[str, list[float]]) -> None:
         import numpy as np
 
-        with self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                [(self.key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in items.items()],
-            )
+        rows = [(self.key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in items.items()]
+        try:
+            with self._db:  # one transaction: a full disk rolls the whole batch back
+                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+        except sqlite3.OperationalError as exc:
+            raise storage_error(self._folder, exc) from exc
 
     def close(self) -> None:
         self._db.close()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.errors import storage_error
 from ingest import chunking, cleaning, loaders
 from ingest.documents import Article, Chunk
 from ingest.embedding import EmbeddingCache, LazyEmbedder, make_embed_model
@@ -18,7 +21,7 @@ from ingest.store import IndexInfo, IndexStore, Manifest
 if TYPE_CHECKING:
     from assistant.settings import Settings
 
-CLEANING_VERSION = 2  # bump when cleaning or chunking changes what chunks look like
+CLEANING_VERSION = 3  # bump when cleaning or chunking changes what chunks look like
 
 Progress = Callable[[Iterable[list[str]], int], Iterable[list[str]]]
 
@@ -74,7 +77,7 @@ def run_ingest(
     files, skipped = loaders.discover(paths or settings.sources)
     raws: dict[str, loaders.RawFile] = {}
     for path in files:
-        loaded = loaders.load(path)
+        loaded = loaders.load(path, settings.max_file_mb * 2**20)
         if isinstance(loaded, loaders.Skipped):
             skipped.append(loaded)
         elif loaded.source in raws:
@@ -99,6 +102,7 @@ def run_ingest(
     hashes = {s: h for s, h in hashes.items() if s in articles}
     chunks = [c for a in articles.values() for c in chunking.chunk_article(a, settings.chunk_size, settings.chunk_overlap)]
     embedder = embedder or LazyEmbedder(lambda: make_embed_model(settings))
+    _check_writable(settings.data_dir / "cache", store.root / "versions")  # before any model loads
     vectors, embedded = _embed(settings, chunks, embedder, progress)
     info = store.publish(
         Manifest(articles, chunks), vectors, embed_model=settings.embed_model, fingerprint=fp, files=hashes
@@ -107,6 +111,23 @@ def run_ingest(
         files=len(articles), chunks=len(chunks), embedded=embedded, reused=len(chunks) - embedded,
         skipped=skipped, version=info.version, seconds=time.perf_counter() - began, **_diff(current, hashes),
     )
+
+
+def _check_writable(*folders: Path) -> None:
+    """A read-only or full data folder is a clear `StorageError` now, not a traceback halfway."""
+    for folder in folders:
+        probe = folder / f".schrijftest-{os.getpid()}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(probe, "wb") as fh:
+                fh.write(b"x")
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise storage_error(folder, exc) from exc
+        finally:
+            with contextlib.suppress(OSError):
+                probe.unlink()
 
 
 def _diff(current: IndexInfo | None, hashes: dict[str, str]) -> dict[str, list[str]]:

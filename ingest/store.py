@@ -6,16 +6,19 @@ see either the old index or the new one, never a half-written one.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import IndexMissing, WelzijnError
+from assistant.errors import IndexMissing, WelzijnError, storage_error
 from ingest.documents import Article, Block, Chunk
 
 if TYPE_CHECKING:
@@ -130,9 +133,37 @@ class IndexStore:
         fingerprint: str,
         files: dict[str, str],
     ) -> IndexInfo:
-        """Write a complete new version and make it the live one."""
+        """Write a complete new version and make it the live one (one publish at a time)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock = os.open(self.root / ".publish.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise storage_error(self.root, exc) from exc
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released by the kernel if this process is killed
+            return self._publish(manifest, embeddings, embed_model, fingerprint, files)
+        finally:
+            os.close(lock)
+
+    def _publish(self, manifest, embeddings, embed_model, fingerprint, files) -> IndexInfo:
+        previous = self.current()
+        self._drop_unfinished(previous)  # leftovers of killed ingests: free their space first
         version = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         vdir = self.version_dir(version)
+        try:
+            return self._write_version(vdir, version, manifest, embeddings, embed_model, fingerprint, files, previous)
+        except (OSError, sqlite3.Error) as exc:
+            live = self.current()
+            if live is None or live.version != version:  # never delete what CURRENT already points at
+                shutil.rmtree(vdir, ignore_errors=True)
+            raise storage_error(vdir.parent, exc) from exc
+        except Exception as exc:
+            if not _disk_trouble(exc):
+                raise
+            shutil.rmtree(vdir, ignore_errors=True)
+            raise storage_error(vdir.parent, exc) from exc
+
+    def _write_version(self, vdir, version, manifest, embeddings, embed_model, fingerprint, files, previous):
         vdir.mkdir(parents=True, exist_ok=False)
         info = IndexInfo(
             version=version,
@@ -152,7 +183,7 @@ class IndexStore:
         write_atomic(vdir / "info.json", json.dumps(asdict(info)))
         # The flip: until this rename, readers keep the old version.
         write_atomic(self.pointer, json.dumps(asdict(info)))
-        self._collect_garbage(info)
+        self._collect_garbage(info, previous)
         return info
 
     def _write_vectors(self, info: IndexInfo, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
@@ -173,14 +204,25 @@ class IndexStore:
         if collection.count() != len(nodes):
             raise WelzijnError(f"Chroma bevat {collection.count()} van {len(nodes)} passages; ingest afgebroken.")
 
-    def _collect_garbage(self, live: IndexInfo) -> None:
-        """Drop versions older than the live one and its predecessor, and leftovers of killed ingests."""
+    def _collect_garbage(self, live: IndexInfo, previous: IndexInfo | None) -> None:
+        """Keep the live version and the one it replaced; drop every other one and stray temp files."""
+        keep = {live.version} | ({previous.version} if previous and KEEP_OLD_VERSIONS else set())
+        self._drop_versions(lambda name: name not in keep)
+        for tmp in self.root.glob(".*.tmp"):  # a pointer write cut short by a kill
+            tmp.unlink(missing_ok=True)
+
+    def _drop_unfinished(self, current: IndexInfo | None) -> None:
+        """Remove versions a killed ingest left half-written (no info.json), never the current one."""
+        live = current.version if current else None
         versions_root = self.root / "versions"
-        names = sorted(p.name for p in versions_root.iterdir() if p.is_dir())
-        completed = [n for n in names if (versions_root / n / "info.json").exists()]
-        keep = set(completed[-(KEEP_OLD_VERSIONS + 1) :]) | {live.version}
-        for name in names:
-            if name in keep:
+        self._drop_versions(lambda name: name != live and not (versions_root / name / "info.json").exists())
+
+    def _drop_versions(self, drop: Callable[[str], bool]) -> None:
+        versions_root = self.root / "versions"
+        if not versions_root.is_dir():
+            return
+        for name in sorted(p.name for p in versions_root.iterdir() if p.is_dir()):
+            if not drop(name):
                 continue
             if self.settings.chroma_host:
                 self._drop_server_collection(f"welzijn-{name}")
@@ -193,6 +235,13 @@ class IndexStore:
             self.client(name).delete_collection(name)
         except (NotFoundError, ValueError):
             pass
+
+
+def _disk_trouble(exc: BaseException) -> bool:
+    """Chroma reports a full or read-only disk as its own error types; recognise them by message."""
+    text = str(exc).lower()
+    return any(s in text for s in ("disk is full", "no space left", "readonly database", "read-only file system",
+                                   "disk i/o error", "database or disk is full"))
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:

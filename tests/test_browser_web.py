@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import socket
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.live import chromium, fake_assistant_for, free_port, live_server, static_site
+
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 WRR_Q = "Welke vier typen burgers onderscheidt de WRR?"
 XSS_QUESTIONS = ('<img src=x onerror="window.__xss=1"> typen burgers', "<script>window.__xss=1</script> Wie is Lex Staal?")
 HOSTILE_CSS = """
@@ -29,12 +22,6 @@ HOSTILE_CSS = """
   iframe { display: none !important; }
   div { border: 5px dotted magenta; }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -52,38 +39,16 @@ def web_settings(tmp_path_factory, host_port):
 
 @pytest.fixture(scope="module")
 def web_assistant(web_settings):
-    from assistant.engine import Assistant
-    from assistant.knowledge import Knowledge
-    from ingest.embedding import LazyEmbedder
-    from ingest.pipeline import run_ingest
-    from tests.fakes import HashEmbedding
-
-    embedder = LazyEmbedder(HashEmbedding)
-    run_ingest(web_settings, embedder=embedder)
-    return Assistant(web_settings, Knowledge(web_settings, embedder))
+    return fake_assistant_for(web_settings)
 
 
 @pytest.fixture(scope="module")
 def server(web_settings, web_assistant):
     """The app under uvicorn in a thread, on a free port; yields its base URL."""
-    import uvicorn
-
     from assistant.web.app import create_app
 
-    port = free_port()
-    app = create_app(web_settings, assistant=web_assistant)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 60
-    while not uv.started and time.time() < deadline:
-        time.sleep(0.1)
-    assert uv.started, "uvicorn did not start"
-    app.state.warmup.wait(60)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(10)
+    with live_server(create_app(web_settings, assistant=web_assistant)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -104,38 +69,15 @@ def host_page(host_root, server, host_port):
         "</body></html>",
         encoding="utf-8",
     )
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", host_port), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{host_port}/index.html"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
+    with static_site(root, host_port) as url:
+        yield url + "/index.html"
 
 
 @pytest.fixture(scope="module")
 def browser_context(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install -y chromium (the Makefile does this)")
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=FLAGS,
-            viewport={"width": 1280, "height": 900},
-            locale="nl-NL",
-        )
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
-        context.close()
 
 
 @pytest.fixture
@@ -292,19 +234,12 @@ def test_widget_shows_xss_payloads_as_text(page, server, host_page):
 
 def test_embed_is_refused_in_a_frame_on_a_site_that_is_not_allowed(page, server, tmp_path):
     """frame-ancestors: a page on an origin that is not configured gets no chat in its iframe."""
-    port = free_port()
     (tmp_path / "index.html").write_text(f'<iframe id="f" src="{server}/embed"></iframe>', encoding="utf-8")
-    handler = functools.partial(_QuietHandler, directory=str(tmp_path))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        page.goto(f"http://127.0.0.1:{port}/index.html")
+    with static_site(tmp_path) as site:
+        page.goto(f"{site}/index.html")
         page.wait_for_timeout(1500)
         frame = page.frame_locator("#f")
         assert frame.locator("#question").count() == 0
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_gradio_app_web_component_from_the_servers_own_assets(page, server, host_page, host_root):

@@ -7,6 +7,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.live import parse_sse
+
 WRR_Q = "Welke vier typen burgers onderscheidt de WRR?"
 WRR_REPLY = "De WRR onderscheidt afhankelijke, afzijdige, afwachtende en actieve burgers [1]."
 WRR_SOURCE = "003_b4ac6d7293bc88c6.txt"
@@ -23,21 +25,6 @@ def make_app(settings, assistant):
 def client(settings, fake_assistant):
     with TestClient(make_app(settings, fake_assistant)) as test_client:
         yield test_client
-
-
-def parse_sse(text: str) -> list[tuple[str, str]]:
-    """(event, data) pairs of a server-sent-event body."""
-    events = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        name, data = "message", []
-        for line in block.split("\n"):
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].removeprefix(" "))
-        if data:
-            events.append((name, "\n".join(data)))
-    return events
 
 
 def test_ask_returns_the_answer_json_with_citations(client, scripted_llm):

@@ -12,7 +12,7 @@ from sse_starlette import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.answer import Answer, Event, Status, Token
-from assistant.errors import BackendUnavailable, IndexMissing, ModelMissing, WelzijnError
+from assistant.errors import BackendUnavailable, Busy, IndexMissing, ModelMissing, StorageError, WelzijnError
 from assistant.web.present import answer_json
 from assistant.web.security import dumps, error_response
 
@@ -67,19 +67,24 @@ class FeedbackRequest(BaseModel):
 
 def error_status(exc: WelzijnError) -> int:
     """HTTP status for a project error: the user's fault is 400, a missing part of the server is 503."""
-    if isinstance(exc, (IndexMissing, BackendUnavailable, ModelMissing)):
+    if isinstance(exc, Busy):
+        return 429
+    if isinstance(exc, (IndexMissing, BackendUnavailable, ModelMissing, StorageError)):
         return 503
     return 400  # BadQuestion and anything else the user can fix by asking differently
 
 
-def make_router() -> APIRouter:
-    router = APIRouter(prefix="/api", tags=["api"])
+def make_router(prefix: str = "/api", public: bool = True) -> APIRouter:
+    """The API under `prefix`; `public=False` leaves it out of the OpenAPI schema (the widget's copy)."""
+    router = APIRouter(prefix=prefix, tags=["api"], include_in_schema=public)
+    channel = "widget" if prefix.startswith("/embed") else "api"  # for the conversation log
 
     @router.post("/ask", summary="Answer one question", responses=ERRORS)
     def ask(body: AskRequest, request: Request) -> dict[str, Any]:
         """The checked answer with numbered citations (`Answer.to_json()` plus notice, links, suggestions)."""
         assistant = request.app.state.assistant
         answer = assistant.answer(body.question, _history(body), body.backend)
+        request.app.state.conversations.record(channel, answer)
         return answer_json(answer)
 
     @router.post(
@@ -90,7 +95,7 @@ def make_router() -> APIRouter:
     async def ask_stream(body: AskRequest, request: Request):
         """Events: `status` (progress text), `token` (answer text), then `answer` (JSON) or `error` ({"error"})."""
         assistant = request.app.state.assistant
-        events = assistant.stream(body.question, _history(body), body.backend)
+        events = _logged(assistant.stream(body.question, _history(body), body.backend), request, channel)
         # The first event comes after the question is checked: bad input still gets a 4xx status.
         first = await run_in_threadpool(next, events, None)
         return EventSourceResponse(_sse(first, events), ping=15, sep="\n")
@@ -132,6 +137,14 @@ def make_router() -> APIRouter:
         return {"stored": True}
 
     return router
+
+
+def _logged(events: Iterator[Event], request: Request, channel: str) -> Iterator[Event]:
+    """The events, passed on; the final answer also goes to the conversation log (in the worker thread)."""
+    for event in events:
+        if isinstance(event, Answer):
+            request.app.state.conversations.record(channel, event)
+        yield event
 
 
 def _history(body: AskRequest) -> list[dict[str, str]]:

@@ -11,8 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.errors import WelzijnError
+from assistant.errors import Busy, WelzijnError
 from assistant.web import api, pages
+from assistant.web.access import ApiKeyMiddleware, RateLimitMiddleware
+from assistant.records import ConversationLog
 from assistant.web.feedback import FeedbackStore
 from assistant.web.security import (
     BodyLimitMiddleware,
@@ -59,14 +61,21 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     app.state.assistant = assistant
     app.state.warmup = warmup
     app.state.feedback = FeedbackStore(settings.feedback_path)
+    app.state.conversations = ConversationLog(settings.conversations_path, enabled=settings.log_conversations)
     app.state.frame_ancestors = frame_ancestors(settings.allowed_origins)
 
     _add_error_handlers(app)
     _add_docs(app)
     app.include_router(api.make_router())
+    # The widget's own copy of the API: never behind the key (anyone may use a public widget), still rate-limited.
+    app.include_router(api.make_router("/embed/api", public=False))
     app.include_router(pages.make_router())
 
-    # Middleware added last runs first: size limit, then CORS, then headers.
+    # Middleware added last runs first: size limit, CORS, headers, rate limit, then the API key.
+    if settings.api_key is not None:
+        app.add_middleware(ApiKeyMiddleware, key=settings.api_key)
+    if settings.rate_limit_per_minute:
+        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(SecurityHeadersMiddleware, frame_policy=app.state.frame_ancestors)
     app.add_middleware(
         CORSMiddleware,
@@ -76,9 +85,9 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         allow_credentials=False,
         max_age=600,
     )
-    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(BodyLimitMiddleware, prefix=("/api/", "/embed/api/"))
 
-    blocks = build_ui(assistant, settings, app.state.feedback, warmup)
+    blocks = build_ui(assistant, settings, app.state.feedback, warmup, app.state.conversations)
     return gr.mount_gradio_app(
         app,
         blocks,
@@ -117,7 +126,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(WelzijnError)
     async def welzijn_error(_: Request, exc: WelzijnError):
-        return error_response(api.error_status(exc), str(exc))
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
+        return error_response(api.error_status(exc), str(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError):

@@ -13,9 +13,9 @@ MAX_BODY_BYTES = 64 * 1024
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
-def error_response(status: int, message: str, **extra: object) -> JSONResponse:
+def error_response(status: int, message: str, headers: dict[str, str] | None = None, **extra: object) -> JSONResponse:
     """The API's one error shape: {"error": message}."""
-    return JSONResponse({"error": message, **extra}, status_code=status)
+    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
 def clean_origins(origins: Iterable[str]) -> list[str]:
@@ -36,7 +36,7 @@ def frame_ancestors(origins: Iterable[str]) -> str:
 class BodyLimitMiddleware:
     """Answers 413 to requests under `prefix` whose body is larger than `limit` bytes."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, prefix: str = "/api/") -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, prefix: str | tuple[str, ...] = "/api/") -> None:
         self.app = app
         self.limit = limit
         self.prefix = prefix

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer import Answer, Status, Token
-from assistant.errors import WelzijnError
+from assistant.errors import Busy, WelzijnError
 from assistant.web.present import (
     answer_json,
     article_href,
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from assistant.engine import Assistant
     from assistant.settings import Settings
+    from assistant.records import ConversationLog
     from assistant.web.feedback import FeedbackStore
     from assistant.web.warmup import Warmup
 
@@ -44,11 +45,12 @@ class ChatHandlers:
     """Event handlers; they call the assistant and only format what it returns. No user state here."""
 
     def __init__(self, assistant: "Assistant", settings: "Settings", feedback: "FeedbackStore | None",
-                 warmup: "Warmup | None") -> None:
+                 warmup: "Warmup | None", conversations: "ConversationLog | None" = None) -> None:
         self.assistant = assistant
         self.settings = settings
         self.feedback = feedback
         self.warmup = warmup
+        self.conversations = conversations
 
     def respond(self, question: str, messages: list | None, turns: list[Turn] | None) -> Iterator[tuple]:
         """Stream one answer into the chat; yields (question box, chat messages, turns)."""
@@ -75,12 +77,18 @@ class ChatHandlers:
                 else:
                     continue
                 yield "", messages, turns
+        except Busy as exc:
+            messages[-1] = {"role": "assistant", "content": f"*{md_text(str(exc))}*"}
+            yield "", messages, turns
+            return
         except WelzijnError as exc:
             messages[-1] = {"role": "assistant", "content": f"**Fout:** {md_text(str(exc))}"}
             yield "", messages, turns
             return
         if answer is None:  # stream() always ends with an Answer
             return
+        if self.conversations is not None:
+            self.conversations.record("ui", answer)
         messages[-1] = {"role": "assistant", "content": md_answer(answer) + "\n\n" + md_footer(answer, self.model(answer))}
         sources = md_sources(answer)
         if sources:
@@ -117,7 +125,12 @@ class ChatHandlers:
             return
         liked: Any = data.liked if isinstance(data.liked, bool) else str(data.liked)
         record = {"channel": "ui", "liked": liked, **{k: turn[k] for k in ("question", "answer", "citations", "backend")}}
-        self.feedback.append(record)
+        try:
+            self.feedback.append(record)
+        except WelzijnError as exc:  # a full or read-only disk: tell the user, keep the page working
+            import gradio as gr
+
+            raise gr.Error(str(exc), print_exception=False) from exc
 
     def ask(self, question: str, history: list[dict[str, str]] | None = None, backend: str | None = None) -> dict:
         """API endpoint for gradio_client: the answer as JSON (the same shape as POST /api/ask)."""
@@ -193,11 +206,11 @@ def theme() -> Any:
 
 
 def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackStore | None" = None,
-             warmup: "Warmup | None" = None) -> "gr.Blocks":
+             warmup: "Warmup | None" = None, conversations: "ConversationLog | None" = None) -> "gr.Blocks":
     """The chat page as a Blocks object (mounted by `app.create_app`)."""
     import gradio as gr
 
-    handlers = ChatHandlers(assistant, settings, feedback, warmup)
+    handlers = ChatHandlers(assistant, settings, feedback, warmup, conversations)
 
     # Gradio injects event data by type hint, so these hints must be real classes (no string annotations).
     def on_like(turns: list, data: gr.LikeData) -> None:

@@ -126,7 +126,7 @@
       b.addEventListener("click", function () {
         Array.prototype.forEach.call(wrap.querySelectorAll("button"), function (x) { x.setAttribute("aria-pressed", "false"); });
         b.setAttribute("aria-pressed", "true");
-        fetch("api/feedback", {
+        fetch("embed/api/feedback", {
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify({
@@ -193,7 +193,8 @@
     var streamed = "";
     var done = false;
     try {
-      var response = await fetch("api/ask/stream", {
+      // The widget's own API copy (/embed/api/): it works when /api/ needs a key for third parties.
+      var response = await fetch("embed/api/ask/stream", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
         body: JSON.stringify({ question: question, history: history.slice(-6) }),
