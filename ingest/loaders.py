@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,8 +146,14 @@ def _pdf_text(data: bytes) -> str | None:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    # pypdf logs its parse warnings ("EOF marker not found"); the skip reason already says it.
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         return "\n\n".join(page.extract_text() or "" for page in reader.pages)
     except (PdfReadError, ValueError, KeyError, OSError):
         return None
+    finally:
+        log.setLevel(level)
