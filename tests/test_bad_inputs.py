@@ -203,6 +203,7 @@ def test_api_body(api_server, case):
     assert content_type.startswith("application/json")
     message = json.loads(body)["error"]
     assert isinstance(message, str) and message and "Traceback" not in message
+    assert not message.startswith(("There was an error", "Not Found", "Method Not Allowed"))  # in Dutch
 
 
 @pytest.mark.parametrize("case", cases("api", "article") + cases("page", "article"))

@@ -309,3 +309,10 @@ def test_feedback_is_appended_and_survives_a_restart(settings, fake_assistant):
     assert [r["liked"] for r in records] == [True, False]
     assert records[0]["question"] == WRR_Q and records[0]["citations"][0]["source"] == WRR_SOURCE
     assert settings.feedback_path.read_text(encoding="utf-8").count("\n") == 2
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/api/nope"), ("POST", "/api/ask/nope"), ("DELETE", "/api/ask")])
+def test_unknown_api_address_is_a_json_404_in_the_api_shape(client, method, path):
+    response = client.request(method, path)
+    assert response.status_code == 404
+    assert response.json() == {"error": "Onbekend API-adres of -methode: zie /docs."}

@@ -71,6 +71,11 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     app.include_router(api.make_router("/embed/api", public=False))
     app.include_router(pages.make_router())
 
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    async def unknown_api_route(rest: str):
+        # Without this the chat page (mounted at /) would answer with its own, differently shaped 404.
+        return error_response(404, "Onbekend API-adres of -methode: zie /docs.")
+
     # Middleware added last runs first: size limit, CORS, headers, rate limit, then the API key.
     if settings.api_key is not None:
         app.add_middleware(ApiKeyMiddleware, key=settings.api_key)
@@ -136,5 +141,13 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException):
-        message = exc.detail if isinstance(exc.detail, str) else "Fout in de aanvraag."
-        return error_response(exc.status_code, message)
+        message = _DUTCH.get(exc.detail, exc.detail) if isinstance(exc.detail, str) else "Fout in de aanvraag."
+        return error_response(exc.status_code, message, headers=exc.headers)
+
+
+# Starlette's and FastAPI's own messages, as the API's users read them.
+_DUTCH = {
+    "There was an error parsing the body": "Ongeldige aanvraag: de body is geen JSON in UTF-8.",
+    "Not Found": "Niet gevonden.",
+    "Method Not Allowed": "Deze methode is hier niet toegestaan.",
+}
