@@ -138,6 +138,33 @@ def evaluate(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def bench(
+    out: Annotated[Path, typer.Option(help="Folder for bench.json, bench.md and the plot.")] = Path("bench-out"),
+    sizes: Annotated[str, typer.Option(help="Index sizes in chunks; `seeds` is the seeds' own index.")] = "seeds,10000,100000",
+    queries: Annotated[int, typer.Option(min=1, max=1000, help="Questions per latency figure.")] = 50,
+    local_questions: Annotated[int, typer.Option(min=1, max=50, help="Questions for the local LLM.")] = 5,
+    articles: Annotated[int, typer.Option(min=0, max=1000, help="Synthetic articles for the ingest scaling run.")] = 50,
+    server_max: Annotated[int, typer.Option(min=0, help="Largest index also measured through a Chroma server.")] = 10_000,
+    skip_local: Annotated[bool, typer.Option("--skip-local", help="Leave out the local LLM.")] = False,
+    skip_server: Annotated[bool, typer.Option("--skip-server", help="Leave out the Chroma server.")] = False,
+) -> None:
+    """Measure ingest, retrieval, answering and start-up; reports figures, never fails on them."""
+    from assistant.bench.runner import BenchOptions, parse_sizes, run_bench
+
+    try:
+        options = BenchOptions(
+            out=out, sizes=parse_sizes(sizes), queries=queries, local_questions=local_questions,
+            ingest_articles=articles, server_max=server_max, skip_local=skip_local, skip_server=skip_server,
+        )
+        if out.exists() and not out.is_dir():
+            raise WelzijnError(f"--out {out} is een bestand, geen map.")
+        result = run_bench(_settings(), options, lambda line: typer.echo(line, err=True))
+    except WelzijnError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"Klaar in {result['duration_s']} s: {out / 'bench.md'}, {out / 'bench.json'}, {out / 'bench-latency.png'}")
+
+
 def _backend(name: str | None) -> str | None:
     if name is not None and name not in {"local", "ollama", "openai", "extractive"}:
         raise typer.BadParameter(f"onbekende backend {name!r}: kies local, ollama, openai of extractive")

@@ -91,7 +91,7 @@ class Knowledge:
 
         One short text gains little from a second thread, and when the other core is busy (llama.cpp
         generating, another request) two torch threads wait on each other. `welzijn bench` on a busy
-        2-core machine: p50/p95 31/40 ms on one thread against 66/423 ms on two (idle: about 4 ms slower).
+        2-core machine: p95 33-58 ms on one thread against 138-553 ms on two, for a p50 3-9 ms higher.
         """
         try:
             import torch

@@ -83,6 +83,7 @@ def make_router(prefix: str = "/api", public: bool = True) -> APIRouter:
     def ask(body: AskRequest, request: Request) -> dict[str, Any]:
         """The checked answer with numbered citations (`Answer.to_json()` plus notice, links, suggestions)."""
         assistant = request.app.state.assistant
+        request.app.state.warmup.wait_for_imports()
         answer = assistant.answer(body.question, _history(body), body.backend)
         request.app.state.conversations.record(channel, answer)
         return answer_json(answer)
@@ -95,6 +96,7 @@ def make_router(prefix: str = "/api", public: bool = True) -> APIRouter:
     async def ask_stream(body: AskRequest, request: Request):
         """Events: `status` (progress text), `token` (answer text), then `answer` (JSON) or `error` ({"error"})."""
         assistant = request.app.state.assistant
+        await run_in_threadpool(request.app.state.warmup.wait_for_imports)
         events = _logged(assistant.stream(body.question, _history(body), body.backend), request, channel)
         # The first event comes after the question is checked: bad input still gets a 4xx status.
         first = await run_in_threadpool(next, events, None)

@@ -64,6 +64,7 @@ class ChatHandlers:
         yield "", messages, turns
         streamed = ""
         answer: Answer | None = None
+        self._wait_for_imports()
         try:
             for event in self.assistant.stream(question, history_from(turns), None):
                 if isinstance(event, Status) and not streamed:
@@ -105,6 +106,10 @@ class ChatHandlers:
         })
         yield "", messages, turns
 
+    def _wait_for_imports(self) -> None:
+        if self.warmup is not None:
+            self.warmup.wait_for_imports()
+
     def model(self, answer: Answer) -> str:
         """The model behind the backend that answered, for the footer under each answer."""
         if answer.backend == "extractive":
@@ -136,6 +141,7 @@ class ChatHandlers:
         """API endpoint for gradio_client: the answer as JSON (the same shape as POST /api/ask)."""
         import gradio as gr
 
+        self._wait_for_imports()
         try:
             return answer_json(self.assistant.answer(question, history or [], backend or None))
         except WelzijnError as exc:

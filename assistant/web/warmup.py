@@ -24,6 +24,7 @@ class Warmup:
         self.error = ""
         self.seconds: float | None = None
         self._done = threading.Event()
+        self._imported = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
@@ -38,14 +39,40 @@ class Warmup:
     def wait(self, timeout: float | None = None) -> bool:
         return self._done.wait(timeout)
 
+    def wait_for_imports(self, timeout: float = 120.0) -> None:
+        """Block a request until the answering stack is imported (at once when no warm-up runs)."""
+        if self._thread is not None:
+            self._imported.wait(timeout)
+
     def run(self) -> None:
         began = time.perf_counter()
         try:
+            import_answering_stack()
+            self._imported.set()
             self.assistant.warm_up(self.backend)
         except WelzijnError as exc:
             # Requests report the same error to the user; here it is only remembered for /api/health.
             self.error = str(exc)
             log.warning("warm-up: %s", exc)
+        except ImportError as exc:
+            self.error = f"Een onderdeel van de assistent kon niet geladen worden ({exc}): installeer opnieuw."
+            log.error("warm-up: %s", exc)
         finally:
+            self._imported.set()
             self.seconds = round(time.perf_counter() - began, 2)
             self._done.set()
+
+
+def import_answering_stack() -> None:
+    """Import llama-index, Chroma and the model libraries in one thread, before any request does.
+
+    Two threads importing llama-index for the first time at once can each find it half-initialised
+    ("cannot import name 'LLM' from partially initialized module"), which failed the first request.
+    """
+    import chromadb  # noqa: F401
+    import llama_index.core  # noqa: F401
+    import llama_index.retrievers.bm25  # noqa: F401
+    import llama_index.vector_stores.chroma  # noqa: F401
+    import sentence_transformers  # noqa: F401
+
+    import assistant.llms  # noqa: F401
