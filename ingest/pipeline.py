@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -116,18 +116,15 @@ def run_ingest(
 def _check_writable(*folders: Path) -> None:
     """A read-only or full data folder is a clear `StorageError` now, not a traceback halfway."""
     for folder in folders:
-        probe = folder / f".schrijftest-{os.getpid()}"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            with open(probe, "wb") as fh:
+            # An unnamed file (O_TMPFILE on Linux): a kill during the probe leaves nothing behind.
+            with tempfile.TemporaryFile(dir=folder) as fh:
                 fh.write(b"x")
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError as exc:
             raise storage_error(folder, exc) from exc
-        finally:
-            with contextlib.suppress(OSError):
-                probe.unlink()
 
 
 def _diff(current: IndexInfo | None, hashes: dict[str, str]) -> dict[str, list[str]]:
