@@ -13,7 +13,7 @@ from assistant import language, prompts
 from assistant.answer import Answer, Event, Passage, Status, Token
 from assistant.citations import check_answer
 from assistant.context import trim
-from assistant.errors import BackendUnavailable, BadQuestion, ModelMissing, WelzijnError
+from assistant.errors import BackendUnavailable, BadQuestion, Cancelled, ModelMissing, WelzijnError
 from assistant.extractive import extract
 from assistant.gate import GenerationGate
 from assistant.relevance import judge
@@ -79,11 +79,19 @@ class Assistant:
                 return event
         raise WelzijnError("Er kwam geen antwoord.")  # stream() always ends with an Answer
 
-    def stream(self, question: str, history: History = (), backend: str | None = None) -> Iterator[Event]:
-        """Status lines and answer tokens as they come, then the checked `Answer` as the last event."""
+    def stream(
+        self, question: str, history: History = (), backend: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[Event]:
+        """Status lines and answer tokens as they come, then the checked `Answer` as the last event.
+
+        Setting `cancel` (the caller went away, or pressed Stop) ends the stream with `Cancelled` at
+        the next token, or at once while it waits for the model; closing the iterator does the same.
+        Either way the queue place and the model's slot are given back.
+        """
         clean_question(question, self.settings.max_question_chars)  # a bad question is told so, not queued
         with self._admission(backend or self.settings.backend):  # `Busy` before the first event
-            yield from self._stream(question, history, backend)
+            yield from self._stream(question, history, backend, cancel)
 
     def _admission(self, backend: str) -> contextlib.AbstractContextManager[None]:
         """A place in the generation queue when an LLM writes the answer; extraction is cheap and needs none."""
@@ -93,12 +101,27 @@ class Assistant:
             uses_llm = False  # the answer itself reports this error
         return self.gate.admit() if uses_llm else contextlib.nullcontext()
 
-    def _llm_text(self, llm: LLM, messages: list, backend: str, **kwargs: object) -> Iterator[str]:
-        """The LLM's streamed text, generated while holding one of the gate's slots."""
-        with self.gate.slot():
-            yield from _generate(llm, messages, backend, **kwargs)
+    def _llm_text(
+        self, llm: LLM, messages: list, backend: str, cancel: threading.Event | None, **kwargs: object
+    ) -> Iterator[str]:
+        """The LLM's streamed text, generated while holding one of the gate's slots; stops when cancelled."""
+        with self.gate.slot(cancel):
+            parts = _generate(llm, messages, backend, **kwargs)
+            try:
+                after_stop = 0
+                for delta in parts:
+                    if cancel is not None and cancel.is_set():
+                        after_stop += 1
+                        raise Cancelled(stage="writing", tokens_after_stop=after_stop)
+                    yield delta
+                    if cancel is not None and cancel.is_set():
+                        raise Cancelled(stage="writing")
+            finally:
+                parts.close()  # stops the model at once: it writes no token nobody reads
 
-    def _stream(self, question: str, history: History, backend: str | None) -> Iterator[Event]:
+    def _stream(
+        self, question: str, history: History, backend: str | None, cancel: threading.Event | None
+    ) -> Iterator[Event]:
         began = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
         history = _clean_history(history, self.settings.max_history_turns)
@@ -109,10 +132,10 @@ class Assistant:
         if history:
             yield Status("Vervolgvraag begrijpen…")
             try:
-                standalone = self._condense(question, history, llm)
+                standalone = self._condense(question, history, llm, cancel)
             except (BackendUnavailable, ModelMissing) as exc:  # also a model file that fails to load
                 llm, backend, notice = self._fallback(exc)
-                standalone = self._condense(question, history, None)
+                standalone = self._condense(question, history, None, cancel)
         yield Status("Zoeken in de artikelen…")
         passages = self.knowledge.retrieve(_retrieval_query(standalone, history))
         timings = {"retrieval": _ms(began)}
@@ -129,7 +152,8 @@ class Assistant:
         if llm is not None:
             yield Status("Antwoord schrijven…")
             try:
-                for delta in self._llm_text(llm, self._messages(question, standalone, context, lang), backend):
+                messages = self._messages(question, standalone, context, lang)
+                for delta in self._llm_text(llm, messages, backend, cancel):
                     if not raw:
                         timings["first_token"] = _ms(began)
                     raw += delta
@@ -167,7 +191,7 @@ class Assistant:
             raise exc
         return None, "extractive", f"{exc} Daarom een extractief antwoord (letterlijke zinnen)."
 
-    def _condense(self, question: str, history: History, llm: LLM | None) -> str:
+    def _condense(self, question: str, history: History, llm: LLM | None, cancel: threading.Event | None) -> str:
         """A standalone version of a follow-up question, for retrieval."""
         earlier = [m["content"] for m in history if m["role"] == "user"][-2:]
         last_question = earlier[-1] if earlier else ""
@@ -177,7 +201,8 @@ class Assistant:
         from llama_index.core.base.llms.types import ChatMessage
 
         prompt = prompts.CONDENSE.format(history=prompts.format_history(list(history)), question=question)
-        reply = "".join(self._llm_text(llm, [ChatMessage(role="user", content=prompt)], "condense", max_tokens=60))
+        message = ChatMessage(role="user", content=prompt)
+        reply = "".join(self._llm_text(llm, [message], "condense", cancel, max_tokens=60))
         reply = " ".join(reply.split()).strip('"“” ')
         return reply if 5 < len(reply) < 400 else f"{last_question} {question}"
 
@@ -216,12 +241,18 @@ def _generate(llm: LLM, messages: list, backend: str, **kwargs: object) -> Itera
     """The LLM's streamed text; a server that is down or refuses becomes `BackendUnavailable`."""
     from assistant.llms import transport_errors
 
+    stream = None
     try:
-        for part in llm.stream_chat(messages, **kwargs):
+        stream = llm.stream_chat(messages, **kwargs)
+        for part in stream:
             if part.delta:
                 yield part.delta
     except transport_errors() as exc:
         raise BackendUnavailable(f"Het taalmodel ({backend}) is niet bereikbaar: {exc}") from exc
+    finally:
+        close = getattr(stream, "close", None)
+        if callable(close):
+            close()  # ends the generation (in-process) or the upstream HTTP request (servers)
 
 
 def _clean_history(history: History, turns: int) -> list[dict[str, str]]:

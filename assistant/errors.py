@@ -29,6 +29,15 @@ class Busy(WelzijnError):
         self.retry_after = retry_after
 
 
+class Cancelled(WelzijnError):
+    """The caller went away or pressed Stop: the answer was abandoned and its place given back."""
+
+    def __init__(self, message: str = "Het antwoord is gestopt.", stage: str = "", tokens_after_stop: int = 0) -> None:
+        super().__init__(message)
+        self.stage = stage  # "queued", "writing" …: how far the answer got
+        self.tokens_after_stop = tokens_after_stop  # tokens the model still produced after the stop
+
+
 class StorageError(WelzijnError):
     """The data folder cannot be written: read-only, no permission, or the disk is full."""
 

@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     queue_timeout: float = Field(
         60.0, gt=0, description="Seconds a question waits for the LLM before it gets 429."
     )
+    max_generation_seconds: float = Field(
+        300.0, gt=0, description="An LLM answer running longer than this loses its slot (a safety net for "
+        "stuck generations); /api/health then reports `degraded` until it ends.",
+    )
 
     @property
     def index_dir(self) -> Path:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -90,3 +92,50 @@ class ScriptedLLM(CustomLLM):
 
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         yield self.complete(prompt)
+
+
+def drain(events) -> list:
+    """Everything an async iterator yields (the chat page's handlers are async generators)."""
+    import asyncio
+
+    async def collect() -> list:
+        return [item async for item in events]
+
+    return asyncio.run(collect())
+
+
+class SlowLLM(ScriptedLLM):
+    """A scripted LLM that takes `delay` seconds per word and records how many generations overlap.
+
+    `words_out` counts the words it produced in all; `closed` counts generations stopped early.
+    """
+
+    delay: float = 0.05
+    running: int = 0
+    peak: int = 0
+    words_out: int = 0
+    closed: int = 0
+
+    def stream_chat(self, messages, **kwargs):
+        words = super().stream_chat(messages, **kwargs)
+
+        def gen():
+            with _SLOW_LOCK:
+                self.running += 1
+                self.peak = max(self.peak, self.running)
+            try:
+                for part in words:
+                    time.sleep(self.delay)
+                    self.words_out += 1
+                    yield part
+            except GeneratorExit:
+                self.closed += 1
+                raise
+            finally:
+                with _SLOW_LOCK:
+                    self.running -= 1
+
+        return gen()
+
+
+_SLOW_LOCK = threading.Lock()

@@ -14,42 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes import ScriptedLLM
+from tests.fakes import SlowLLM, drain
 from tests.live import fake_assistant_for, live_server, parse_sse
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 WRR_Q = "Welke vier typen burgers onderscheidt de WRR?"
 WRR_REPLY = "De WRR onderscheidt afhankelijke, afzijdige, afwachtende en actieve burgers [1]."
 BUSY = "Het is nu te druk, probeer het zo opnieuw."
-
-
-class SlowLLM(ScriptedLLM):
-    """A scripted LLM that takes `delay` seconds per word and records how many generations overlap."""
-
-    delay: float = 0.05
-    running: int = 0
-    peak: int = 0
-
-    def stream_chat(self, messages, **kwargs):
-        words = super().stream_chat(messages, **kwargs)
-        lock = _LOCK
-
-        def gen():
-            with lock:
-                self.running += 1
-                self.peak = max(self.peak, self.running)
-            try:
-                for part in words:
-                    time.sleep(self.delay)
-                    yield part
-            finally:
-                with lock:
-                    self.running -= 1
-
-        return gen()
-
-
-_LOCK = threading.Lock()
 
 
 # --- the gate on its own -----------------------------------------------------------------------------
@@ -150,7 +121,7 @@ def test_chat_page_shows_a_friendly_line_when_busy(settings, fake_assistant):
     with contextlib.ExitStack() as full:  # every place in the queue taken
         for _ in range(fake_assistant.gate.capacity):
             full.enter_context(fake_assistant.gate.admit())
-        _, messages, turns = list(handlers.respond(WRR_Q, [], []))[-1]
+        _, messages, turns = drain(handlers.respond(WRR_Q, [], []))[-1]
     assert messages[-1]["content"] == f"*{BUSY.replace('.', chr(92) + '.')}*" and turns == []
 
 

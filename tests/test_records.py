@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from assistant.errors import StorageError
 from assistant.records import ConversationLog, JsonlStore
 from tests.conftest import REPO
+from tests.fakes import drain
 
 CHILD = Path(__file__).with_name("records_child.py")
 WRR_Q = "Welke vier typen burgers onderscheidt de WRR?"
@@ -94,7 +95,7 @@ def test_the_chat_page_logs_its_answers(settings, fake_assistant):
 
     log = ConversationLog(settings.conversations_path)
     handlers = ChatHandlers(fake_assistant, settings, None, None, log)
-    list(handlers.respond(WRR_Q, [], []))
+    drain(handlers.respond(WRR_Q, [], []))
     [record] = ConversationLog(settings.conversations_path).read()
     assert record["channel"] == "ui" and record["question"] == WRR_Q and record["citations"]
 

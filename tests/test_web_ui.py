@@ -6,6 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.fakes import drain
+
 WRR_Q = "Welke vier typen burgers onderscheidt de WRR?"
 
 
@@ -19,7 +21,7 @@ def handlers(settings, fake_assistant):
 
 def run(handlers, question, messages=None, turns=None):
     """All yields of one turn; the last one is the final state."""
-    return list(handlers.respond(question, messages or [], turns or []))
+    return drain(handlers.respond(question, messages or [], turns or []))
 
 
 def test_respond_streams_then_shows_answer_sources_and_backend(handlers):

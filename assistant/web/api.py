@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 
 from assistant.answer import Answer, Event, Status, Token
 from assistant.errors import BackendUnavailable, Busy, IndexMissing, ModelMissing, StorageError, WelzijnError
+from assistant.streaming import stream_answer
 from assistant.web.present import answer_json
 from assistant.web.security import dumps, error_response
 
@@ -97,26 +98,34 @@ def make_router(prefix: str = "/api", public: bool = True) -> APIRouter:
         """Events: `status` (progress text), `token` (answer text), then `answer` (JSON) or `error` ({"error"})."""
         assistant = request.app.state.assistant
         await run_in_threadpool(request.app.state.warmup.wait_for_imports)
-        events = _logged(assistant.stream(body.question, _history(body), body.backend), request, channel)
+        events = _logged(stream_answer(assistant, body.question, _history(body), body.backend, channel=channel),
+                         request, channel)
         # The first event comes after the question is checked: bad input still gets a 4xx status.
-        first = await run_in_threadpool(next, events, None)
+        first = await anext(events, None)
+        # A client that goes away ends `events` early, which stops the answer and frees its place.
         return EventSourceResponse(_sse(first, events), ping=15, sep="\n")
 
-    @router.get("/health", summary="Readiness and index version")
+    @router.get("/health", summary="Readiness, index version and the generation queue")
     def health(request: Request) -> JSONResponse:
-        """`status` is "loading" while the models warm up, then "ok"; 503 when no index is built."""
+        """`status` is "loading" while the models warm up, then "ok"; 503 with "no_index" when no index is
+        built, and with "degraded" while a generation is stuck past the maximum generation time."""
         state = request.app.state
         info = state.assistant.knowledge.store.current()
+        queue = state.assistant.gate.state()
         body: dict[str, Any] = {
             "status": state.warmup.status,
             "index_version": info.version if info else None,
             "backend": state.settings.backend,
             "articles": len(info.files) if info else 0,
+            "queue": queue.to_json(),
         }
         if state.warmup.error:
             body["notice"] = state.warmup.error
         if info is None:
             body |= {"status": "no_index", "error": "Er is nog geen index: run `welzijn ingest`."}
+            return JSONResponse(body, status_code=503)
+        if queue.stuck:
+            body |= {"status": "degraded", "error": "Een antwoord loopt vast: deze server kan nu niet antwoorden."}
             return JSONResponse(body, status_code=503)
         return JSONResponse(body)
 
@@ -141,12 +150,15 @@ def make_router(prefix: str = "/api", public: bool = True) -> APIRouter:
     return router
 
 
-def _logged(events: Iterator[Event], request: Request, channel: str) -> Iterator[Event]:
-    """The events, passed on; the final answer also goes to the conversation log (in the worker thread)."""
-    for event in events:
-        if isinstance(event, Answer):
-            request.app.state.conversations.record(channel, event)
-        yield event
+async def _logged(events: AsyncIterator[Event], request: Request, channel: str) -> AsyncIterator[Event]:
+    """The events, passed on; the final answer also goes to the conversation log (in a worker thread)."""
+    try:
+        async for event in events:
+            if isinstance(event, Answer):
+                await run_in_threadpool(request.app.state.conversations.record, channel, event)
+            yield event
+    finally:
+        await events.aclose()  # type: ignore[attr-defined]
 
 
 def _history(body: AskRequest) -> list[dict[str, str]]:
@@ -157,15 +169,17 @@ def _article_meta(article) -> dict[str, Any]:
     return {"source": article.source, "title": article.title, "author": article.author, "date": article.date}
 
 
-async def _sse(first: Event | None, events: Iterator[Event]) -> AsyncIterator[dict[str, str]]:
+async def _sse(first: Event | None, events: AsyncIterator[Event]) -> AsyncIterator[dict[str, str]]:
     """Engine events as SSE messages; a project error mid-stream becomes an `error` event."""
     try:
         if first is not None:
             yield _event(first)
-        async for event in iterate_in_threadpool(events):
+        async for event in events:
             yield _event(event)
     except WelzijnError as exc:
         yield {"event": "error", "data": dumps({"error": str(exc)})}
+    finally:
+        await events.aclose()  # type: ignore[attr-defined]  # also when the client went away
 
 
 def _event(event: Event) -> dict[str, str]:

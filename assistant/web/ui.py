@@ -1,10 +1,13 @@
 """The Gradio chat page: streamed answers, sources under each answer, thumbs up/down, status line."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
 
 from assistant.answer import Answer, Status, Token
 from assistant.errors import Busy, WelzijnError
+from assistant.streaming import stream_answer
 from assistant.web.present import (
     answer_json,
     article_href,
@@ -52,8 +55,11 @@ class ChatHandlers:
         self.warmup = warmup
         self.conversations = conversations
 
-    def respond(self, question: str, messages: list | None, turns: list[Turn] | None) -> Iterator[tuple]:
-        """Stream one answer into the chat; yields (question box, chat messages, turns)."""
+    async def respond(self, question: str, messages: list | None, turns: list[Turn] | None) -> AsyncIterator[tuple]:
+        """Stream one answer into the chat; yields (question box, chat messages, turns).
+
+        Stop, "Nieuw gesprek" or a closed page cancel this handler, which stops the answer at once.
+        """
         messages, turns = list(messages or []), list(turns or [])
         question = (question or "").strip()
         if not question:
@@ -64,9 +70,10 @@ class ChatHandlers:
         yield "", messages, turns
         streamed = ""
         answer: Answer | None = None
-        self._wait_for_imports()
+        if self.warmup is not None:
+            await run_in_threadpool(self.warmup.wait_for_imports)
         try:
-            for event in self.assistant.stream(question, history_from(turns), None):
+            async for event in stream_answer(self.assistant, question, history_from(turns), None, channel="ui"):
                 if isinstance(event, Status) and not streamed:
                     messages[-1] = _pending(event.text)
                 elif isinstance(event, Token):
@@ -89,7 +96,7 @@ class ChatHandlers:
         if answer is None:  # stream() always ends with an Answer
             return
         if self.conversations is not None:
-            self.conversations.record("ui", answer)
+            await run_in_threadpool(self.conversations.record, "ui", answer)
         messages[-1] = {"role": "assistant", "content": md_answer(answer) + "\n\n" + md_footer(answer, self.model(answer))}
         sources = md_sources(answer)
         if sources:
@@ -194,6 +201,18 @@ def _example_text(value: Any) -> str:
     return value.get("text", "") if isinstance(value, dict) else str(value or "")
 
 
+def _stopped(messages: list | None) -> list:
+    """The chat after Stop: the answer being written keeps what was shown and says it was stopped."""
+    messages = list(messages or [])
+    last = messages[-1] if messages else {}
+    content = str(last.get("content") or "") if last.get("role") == "assistant" else ""
+    if content.endswith(" ▍"):  # tokens were shown: keep them
+        messages[-1] = {"role": "assistant", "content": content.removesuffix(" ▍") + "\n\n*Gestopt.*"}
+    elif content.startswith("*") and content.endswith("…*"):  # still a status line such as "Even denken…"
+        messages[-1] = {"role": "assistant", "content": "*Gestopt.*"}
+    return messages
+
+
 def _reset() -> tuple[str, list, list]:
     return "", [], []
 
@@ -250,6 +269,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackSt
                     placeholder="Stel een vraag over welzijnswerk of sociaal werk…",
                     elem_id="wa-question",
                     submit_btn="Vraag",
+                    stop_btn="Stop",
                     max_lines=5,
                     autofocus=True,
                 )
@@ -264,12 +284,15 @@ def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackSt
         timer = gr.Timer(1.0, active=False)
 
         chat_io = {"inputs": [question, chatbot, turns], "outputs": [question, chatbot, turns]}
-        question.submit(handlers.respond, **chat_io, api_name="chat", concurrency_limit=4)
-        chatbot.example_select(on_example, None, question, queue=False, api_visibility="private").then(
+        asked = question.submit(handlers.respond, **chat_io, api_name="chat", concurrency_limit=4)
+        picked = chatbot.example_select(on_example, None, question, queue=False, api_visibility="private").then(
             handlers.respond, **chat_io, api_visibility="private", concurrency_limit=4
         )
+        # Stop and "Nieuw gesprek" cancel the answer being written, which frees the model at once.
+        writing = [asked, picked]
+        question.stop(_stopped, chatbot, chatbot, cancels=writing, queue=False, api_visibility="private")
         chatbot.like(on_like, turns, None, queue=False, api_visibility="private")
-        new_chat.click(_reset, None, [question, chatbot, turns], queue=False, api_visibility="private")
+        new_chat.click(_reset, None, [question, chatbot, turns], cancels=writing, queue=False, api_visibility="private")
         chatbot.clear(lambda: [], None, turns, queue=False, api_visibility="private")
         quiet = {"queue": False, "api_visibility": "private", "show_progress": "hidden"}
         demo.load(handlers.status, None, [status, timer], **quiet)

@@ -15,6 +15,7 @@
   var send = document.getElementById("send");
   var history = [];
   var busy = false;
+  var stopper = null; // aborts the answer being written: the server stops the model at once
 
   var params = new URLSearchParams(location.search);
   var title = params.get("title");
@@ -177,12 +178,29 @@
     return rest;
   }
 
+  function setBusy(on) {
+    busy = on;
+    send.textContent = on ? "Stop" : "Vraag";
+    send.classList.toggle("stop", on);
+    send.setAttribute("aria-label", on ? "Stop het antwoord" : "Vraag");
+  }
+
+  function stop() {
+    if (stopper) stopper.abort();
+  }
+
+  function showStopped(bubble, textNode, streamed) {
+    textNode.className = streamed ? "" : "status";
+    textNode.textContent = streamed || "";
+    bubble.appendChild(el("div", "meta", "Gestopt."));
+  }
+
   async function ask(question) {
     if (busy) return;
     question = question.trim();
     if (!question) return;
-    busy = true;
-    send.disabled = true;
+    setBusy(true);
+    stopper = new AbortController();
     if (intro) intro.remove();
     log.appendChild(el("div", "msg user", question));
     var bubble = el("div", "msg bot");
@@ -198,6 +216,7 @@
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
         body: JSON.stringify({ question: question, history: history.slice(-6) }),
+        signal: stopper.signal,
       });
       if (!response.ok) {
         var problem = await response.json().catch(function () { return {}; });
@@ -235,10 +254,11 @@
       }
       if (!done) showError(bubble, textNode, "De verbinding werd verbroken. Probeer het opnieuw.");
     } catch (err) {
-      showError(bubble, textNode, "De assistent is niet bereikbaar.");
+      if (err && err.name === "AbortError") showStopped(bubble, textNode, streamed);
+      else showError(bubble, textNode, "De assistent is niet bereikbaar.");
     } finally {
-      busy = false;
-      send.disabled = false;
+      stopper = null;
+      setBusy(false);
       scrollDown();
       input.focus();
     }
@@ -253,6 +273,10 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (busy) {
+      stop();
+      return;
+    }
     var q = input.value;
     input.value = "";
     ask(q);
@@ -261,12 +285,12 @@
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
-      form.requestSubmit();
+      if (!busy) form.requestSubmit(); // Enter never stops an answer: only the Stop button does
     }
   });
 
   document.getElementById("new-chat").addEventListener("click", function () {
-    if (busy) return;
+    stop();
     history = [];
     log.textContent = "";
     log.appendChild(el("div", "intro", "Nieuw gesprek. Stel een vraag."));
