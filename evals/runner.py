@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import WelzijnError
+from assistant.core.errors import WelzijnError
 from evals.baseline import Comparison, compare, load_baseline, regressions
 from evals.dataset import EvalEntry, EvalItem, default_questions_path, flatten, load_questions
 from evals.metrics import EvalRow, aggregate, score_item
 from evals.report import ReportInput, fmt, write_reports
 
 if TYPE_CHECKING:
-    from assistant.answer import Answer
-    from assistant.engine import Assistant
-    from assistant.settings import Settings
+    from assistant.core.types import Answer
+    from assistant.rag.service import Assistant
+    from assistant.core.settings import Settings
 
 # The figures `format_summary` shows, in this order.
 HEADLINE = (
@@ -70,7 +70,7 @@ def run_eval(
     entries = load_questions(questions, limit=limit)
     baseline_figures = load_baseline(baseline) if baseline is not None else None  # fail before the slow part
     if assistant is None:
-        from assistant.service import build_assistant
+        from assistant.rag.wiring import build_assistant
 
         assistant = build_assistant(settings)
     backend = backend or settings.backend

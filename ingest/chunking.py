@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from ingest.documents import Article, Block, Chunk
-from ingest.sentences import split_sentences
+from assistant.text.sentences import split_sentences
 
 
 def chunk_article(article: Article, size: int, overlap: int) -> list[Chunk]:

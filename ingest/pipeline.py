@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import storage_error
+from assistant.core.errors import storage_error
 from ingest import chunking, cleaning, loaders
 from ingest.documents import Article, Chunk
-from ingest.embedding import EmbeddingCache, LazyEmbedder, make_embed_model
+from assistant.models.embedder import EmbeddingCache, LazyEmbedder, make_embed_model
 from ingest.store import IndexInfo, IndexStore, Manifest
 
 if TYPE_CHECKING:
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
 
 CLEANING_VERSION = 3  # bump when cleaning or chunking changes what chunks look like
 

@@ -18,13 +18,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import IndexMissing, WelzijnError, storage_error
+from assistant.core.errors import IndexMissing, WelzijnError, storage_error
 from ingest.documents import Article, Block, Chunk
 
 if TYPE_CHECKING:
     import chromadb
 
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
 
 FORMAT = 1
 KEEP_OLD_VERSIONS = 1  # a server still reading the previous version keeps working until it reloads

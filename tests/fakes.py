@@ -19,7 +19,7 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.llms.custom import CustomLLM
 from pydantic import PrivateAttr
 
-from assistant.textmatch import content_stems
+from assistant.text.stems import content_stems
 
 DIM = 512
 

@@ -111,9 +111,9 @@ def static_site(root, port: int | None = None) -> Iterator[str]:
 
 def fake_assistant_for(settings, llms: dict | None = None):
     """The seeds ingested with the deterministic fake embedding into `settings.data_dir`; an assistant on them."""
-    from assistant.engine import Assistant
-    from assistant.knowledge import Knowledge
-    from ingest.embedding import LazyEmbedder
+    from assistant.rag.service import Assistant
+    from assistant.rag.retriever import Knowledge
+    from assistant.models.embedder import LazyEmbedder
     from ingest.pipeline import run_ingest
     from tests.fakes import HashEmbedding
 

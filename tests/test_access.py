@@ -24,7 +24,7 @@ def app_with(settings, assistant, **update):
 
 
 def test_server_listens_on_localhost_by_default(monkeypatch):
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
 
     monkeypatch.delenv("WELZIJN_HOST", raising=False)
     settings = Settings(_env_file=None)

@@ -48,7 +48,7 @@ def chroma_server(tmp_path):
 def test_ingest_and_query_through_a_chroma_server(tmp_path, chroma_server, fake_embedder):
     import chromadb
 
-    from assistant.knowledge import Knowledge
+    from assistant.rag.retriever import Knowledge
     from ingest.pipeline import run_ingest
 
     settings = make_settings(tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma_server, min_relevance=0.05)

@@ -232,7 +232,7 @@ def test_summary_lists_headline_figures_per_type(run):
 
 
 def test_cli_reports_a_bad_question_file_without_a_traceback(tmp_path, monkeypatch):
-    from assistant.cli import app
+    from assistant.cli.app import app
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(QUESTION_SET[0]) + "\n{kapot\n", encoding="utf-8")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import StorageError
-from ingest.embedding import LazyEmbedder
+from assistant.core.errors import StorageError
+from assistant.models.embedder import LazyEmbedder
 from ingest.pipeline import run_ingest
 from ingest.store import IndexInfo, IndexStore
 from tests.conftest import REPO, SEEDS, make_settings
@@ -43,7 +43,7 @@ def file_hashes(corpus: Path) -> dict[str, str]:
 
 def assert_complete(settings, query: bool = True) -> IndexInfo:
     """CURRENT names a version whose Chroma collection holds exactly its manifest's chunks, and it answers."""
-    from assistant.knowledge import Knowledge
+    from assistant.rag.retriever import Knowledge
 
     store = IndexStore(settings)
     info = store.require_current()
@@ -97,7 +97,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_good_ones_indexed(tmp_path,
     # The CLI prints every skipped file with its reason and still exits 0.
     from typer.testing import CliRunner
 
-    from assistant.cli import app
+    from assistant.cli.app import app
 
     monkeypatch.setattr("ingest.pipeline.make_embed_model", lambda _: HashEmbedding())
     monkeypatch.setenv("WELZIJN_DATA_DIR", str(tmp_path / "cli-data"))

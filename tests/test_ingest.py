@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedding import LazyEmbedder
+from assistant.models.embedder import LazyEmbedder
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore
 from tests.conftest import SEEDS
@@ -84,7 +84,7 @@ class Exploding(HashEmbedding):
 
 
 def test_interrupted_ingest_keeps_the_old_index_queryable(tmp_path, settings, fake_index, fake_embedder):
-    from assistant.knowledge import Knowledge
+    from assistant.rag.retriever import Knowledge
 
     corpus = copy_seeds(tmp_path / "corpus")
     for f in corpus.iterdir():
@@ -130,8 +130,8 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, settings, fake_em
 
 
 def test_no_index_gives_a_clear_message(settings, fake_embedder):
-    from assistant.errors import IndexMissing
-    from assistant.knowledge import Knowledge
+    from assistant.core.errors import IndexMissing
+    from assistant.rag.retriever import Knowledge
 
     with pytest.raises(IndexMissing, match="welzijn ingest"):
         Knowledge(settings, fake_embedder).retrieve("vraag")

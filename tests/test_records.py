@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.errors import StorageError
-from assistant.records import ConversationLog, JsonlStore
+from assistant.core.errors import StorageError
+from assistant.rag.records import ConversationLog, JsonlStore
 from tests.conftest import REPO
 
 CHILD = Path(__file__).with_name("records_child.py")

@@ -84,7 +84,7 @@ def test_stream_rejects_a_bad_question_with_400_before_streaming(client):
 def test_stream_reports_an_error_event_when_the_backend_fails_mid_answer(client, scripted_llm):
     from llama_index.core.base.llms.types import ChatMessage, ChatResponse
 
-    from assistant.errors import BackendUnavailable
+    from assistant.core.errors import BackendUnavailable
 
     def broken(*args, **kwargs):
         yield ChatResponse(message=ChatMessage(role="assistant", content="De WRR"), delta="De WRR")
@@ -99,7 +99,7 @@ def test_stream_reports_an_error_event_when_the_backend_fails_mid_answer(client,
 
 
 def test_backend_failing_before_the_first_token_falls_back_to_extractive(client, scripted_llm):
-    from assistant.errors import BackendUnavailable
+    from assistant.core.errors import BackendUnavailable
 
     def broken(*args, **kwargs):
         raise BackendUnavailable("De taalmodelserver is niet bereikbaar.")
@@ -120,8 +120,8 @@ def test_health_reports_index_version_and_articles(client, fake_index):
 
 
 def test_health_is_503_without_an_index(tmp_path, fake_embedder):
-    from assistant.engine import Assistant
-    from assistant.knowledge import Knowledge
+    from assistant.rag.service import Assistant
+    from assistant.rag.retriever import Knowledge
     from tests.conftest import make_settings
 
     settings = make_settings(tmp_path / "empty")

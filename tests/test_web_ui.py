@@ -114,7 +114,7 @@ def test_status_line_and_article_list_read_the_current_index(handlers, fake_assi
 
 
 def test_comment_citations_say_so():
-    from assistant.answer import Answer, Citation
+    from assistant.core.types import Answer, Citation
     from assistant.web.present import md_sources
 
     citation = Citation(n=1, source="a.txt", title="T", quote="Ik ben het oneens.", start=5, end=23, is_comment=True)

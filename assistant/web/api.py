@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from assistant.answer import Answer, Event, Status, Token
-from assistant.errors import BackendUnavailable, Busy, IndexMissing, ModelMissing, StorageError, WelzijnError
+from assistant.core.types import Answer, Event, Status, Token
+from assistant.core.errors import BackendUnavailable, Busy, IndexMissing, ModelMissing, StorageError, WelzijnError
 from assistant.web.present import answer_json
 from assistant.web.security import dumps, error_response
 

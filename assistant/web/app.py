@@ -11,10 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.errors import Busy, WelzijnError
+from assistant.core.errors import Busy, WelzijnError
 from assistant.web import api, pages
 from assistant.web.access import ApiKeyMiddleware, RateLimitMiddleware
-from assistant.records import ConversationLog
+from assistant.rag.records import ConversationLog
 from assistant.web.feedback import FeedbackStore
 from assistant.web.security import (
     BodyLimitMiddleware,
@@ -28,8 +28,8 @@ from assistant.web.security import (
 from assistant.web.warmup import Warmup
 
 if TYPE_CHECKING:
-    from assistant.engine import Assistant
-    from assistant.settings import Settings
+    from assistant.rag.service import Assistant
+    from assistant.core.settings import Settings
 
 
 def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI:
@@ -39,7 +39,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     from assistant.web.ui import build_ui, theme
 
     if assistant is None:
-        from assistant.service import build_assistant
+        from assistant.rag.wiring import build_assistant
 
         assistant = build_assistant(settings)
     warmup = Warmup(assistant, settings.backend)

@@ -3,8 +3,8 @@
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import Answer, Status, Token
-from assistant.errors import Busy, WelzijnError
+from assistant.core.types import Answer, Status, Token
+from assistant.core.errors import Busy, WelzijnError
 from assistant.web.present import (
     answer_json,
     article_href,
@@ -18,9 +18,9 @@ from assistant.web.present import (
 if TYPE_CHECKING:
     import gradio as gr
 
-    from assistant.engine import Assistant
-    from assistant.settings import Settings
-    from assistant.records import ConversationLog
+    from assistant.rag.service import Assistant
+    from assistant.core.settings import Settings
+    from assistant.rag.records import ConversationLog
     from assistant.web.feedback import FeedbackStore
     from assistant.web.warmup import Warmup
 

@@ -7,10 +7,10 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from assistant.errors import WelzijnError
+from assistant.core.errors import WelzijnError
 
 if TYPE_CHECKING:
-    from assistant.engine import Assistant
+    from assistant.rag.service import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -75,4 +75,4 @@ def import_answering_stack() -> None:
     import llama_index.vector_stores.chroma  # noqa: F401
     import sentence_transformers  # noqa: F401
 
-    import assistant.llms  # noqa: F401
+    import assistant.models.llms  # noqa: F401
