@@ -43,11 +43,6 @@ class IngestReport:
     seconds: float = 0.0
 
 
-def embed_input(chunk: Chunk) -> str:
-    """The text embedded for a passage: the article title gives it context."""
-    return f"{chunk.title}\n{chunk.text}"
-
-
 def fingerprint(settings: Settings) -> str:
     """Everything besides file contents that changes the chunks or their vectors."""
     spec = [CLEANING_VERSION, settings.chunk_size, settings.chunk_overlap, embed_key(settings)]
@@ -142,7 +137,7 @@ def _embed(
     """Vectors for all chunks, computing only those not in the cache; returns (vectors, computed)."""
     cache = EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite", embed_key(settings))
     try:
-        texts = [embed_input(c) for c in chunks]
+        texts = [c.indexed_text for c in chunks]
         known = cache.get_many(texts)
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         size = settings.embed_batch_size

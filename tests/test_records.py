@@ -92,8 +92,7 @@ def test_conversations_and_feedback_survive_a_restart(settings, fake_assistant, 
 def test_the_chat_page_logs_its_answers(settings, fake_assistant):
     from assistant.web.ui import ChatHandlers
 
-    log = ConversationLog(settings.conversations_path)
-    handlers = ChatHandlers(fake_assistant, settings, None, None, log)
+    handlers = ChatHandlers(fake_assistant, settings, None, None)  # the service writes the log itself
     list(handlers.respond(WRR_Q, [], []))
     [record] = ConversationLog(settings.conversations_path).read()
     assert record["channel"] == "ui" and record["question"] == WRR_Q and record["citations"]
@@ -101,9 +100,11 @@ def test_the_chat_page_logs_its_answers(settings, fake_assistant):
 
 def test_log_conversations_false_writes_nothing(settings, fake_assistant):
     off = settings.model_copy(update={"log_conversations": False, "rate_limit_per_minute": 0})
+    from assistant.rag.service import Assistant
     from assistant.web.app import create_app
 
-    with TestClient(create_app(off, assistant=fake_assistant)) as client:
+    quiet = Assistant(off, fake_assistant.knowledge)
+    with TestClient(create_app(off, assistant=quiet)) as client:
         assert client.post("/api/ask", json={"question": WRR_Q, "backend": "extractive"}).status_code == 200
     assert not settings.conversations_path.exists()
 
@@ -111,9 +112,9 @@ def test_log_conversations_false_writes_nothing(settings, fake_assistant):
 def test_a_full_disk_fails_feedback_clearly_but_answers_still_come(settings, fake_assistant):
     from assistant.web.feedback import FeedbackStore
 
+    fake_assistant.conversations = ConversationLog(Path("/dev/full"))
     app = make_app(settings, fake_assistant)
     app.state.feedback = FeedbackStore(Path("/dev/full"))
-    app.state.conversations = ConversationLog(Path("/dev/full"))
     with TestClient(app) as client:
         response = client.post("/api/feedback", json={"question": WRR_Q, "answer": "x", "liked": True})
         assert response.status_code == 503 and "de schijf is vol" in response.json()["error"]

@@ -49,9 +49,9 @@ def test_follow_up_sends_the_earlier_turns_as_history(handlers, fake_assistant, 
     seen = []
     original = fake_assistant.stream
 
-    def spy(question, history=(), backend=None):
+    def spy(question, history=(), backend=None, channel=None):
         seen.append(list(history))
-        return original(question, history, backend)
+        return original(question, history, backend, channel)
 
     monkeypatch.setattr(fake_assistant, "stream", spy)
     _, messages, turns = run(handlers, "Hoeveel procent is actief?", messages, turns)[-1]

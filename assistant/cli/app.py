@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from assistant.core.errors import WelzijnError
+from assistant.core.settings import BACKENDS, backend_names
 
 app = typer.Typer(
     help="welzijn-assistant: vragen over het Nederlandse debat over welzijnswerk, met bronvermelding.",
@@ -18,11 +19,14 @@ app = typer.Typer(
 )
 
 
-def _settings():
-    from assistant.core.offline import configure_offline
+def _settings(answers: bool = False):
+    """The settings, after the process-wide set-up; `answers`: this command embeds questions."""
+    from assistant.core.process import configure_offline, use_one_torch_thread
     from assistant.core.settings import Settings
 
     configure_offline()
+    if answers:
+        use_one_torch_thread()
     return Settings()
 
 
@@ -63,7 +67,7 @@ def ingest(
 
 
 BackendOption = Annotated[
-    Optional[str], typer.Option("--backend", "-b", help="local, ollama, openai or extractive.")
+    Optional[str], typer.Option("--backend", "-b", help=f"{backend_names()}.")
 ]
 
 
@@ -79,9 +83,9 @@ def ask(
     from assistant.cli.render import format_answer
     from assistant.rag.wiring import build_assistant
 
-    settings = _settings()
+    settings = _settings(answers=True)
     try:
-        result = build_assistant(settings).answer(question, backend=_backend(backend))
+        result = build_assistant(settings).answer(question, backend=_backend(backend), channel="cli")
     except WelzijnError as exc:
         raise _fail(exc) from exc
     if json_output:
@@ -96,7 +100,7 @@ def chat(backend: BackendOption = None) -> None:
     from assistant.cli.chat import run_chat
     from assistant.rag.wiring import build_assistant
 
-    settings = _settings()
+    settings = _settings(answers=True)
     run_chat(build_assistant(settings), _backend(backend))
 
 
@@ -128,7 +132,7 @@ def evaluate(
     """Score the assistant on a question set; with --baseline, exit 1 on a regression."""
     from evals.runner import format_summary, run_eval
 
-    settings = _settings()
+    settings = _settings(answers=True)
     try:
         result = run_eval(settings, questions, backend=_backend(backend), out_dir=out, baseline=baseline, limit=limit)
     except WelzijnError as exc:
@@ -166,8 +170,8 @@ def bench(
 
 
 def _backend(name: str | None) -> str | None:
-    if name is not None and name not in {"local", "ollama", "openai", "extractive"}:
-        raise typer.BadParameter(f"onbekende backend {name!r}: kies local, ollama, openai of extractive")
+    if name is not None and name not in BACKENDS:
+        raise typer.BadParameter(f"onbekende backend {name!r}: kies {backend_names('of')}")
     return name
 
 

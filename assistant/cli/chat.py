@@ -44,7 +44,7 @@ def run_chat(assistant: Assistant, backend: str | None) -> None:
 
 def _stream_turn(assistant: Assistant, question: str, history: list[dict[str, str]], backend: str | None) -> Answer:
     streamed = ""
-    for event in assistant.stream(question, history, backend):
+    for event in assistant.stream(question, history, backend, channel="cli"):
         if isinstance(event, Status):
             typer.secho(f"… {event.text}", dim=True)
         elif isinstance(event, Token):

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Backend = Literal["local", "ollama", "openai", "extractive"]
+BACKENDS: tuple[str, ...] = get_args(Backend)  # the one list of backend names; models.llms builds each
+
+
+def backend_names(last: str = "or") -> str:
+    """The backends as a phrase: "local, ollama, openai or extractive" (`last="of"` in Dutch)."""
+    return f"{', '.join(BACKENDS[:-1])} {last} {BACKENDS[-1]}"
+
 
 BUILTIN_E5 = "builtin:multilingual-e5-small"
 

@@ -20,6 +20,7 @@ from llama_index.core.llms.custom import CustomLLM
 from pydantic import PrivateAttr
 
 from assistant.core.errors import BackendUnavailable, ModelMissing
+from assistant.core.settings import backend_names
 from assistant.models.gguf_check import check_gguf
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def make_llm(settings: Settings, backend: str) -> LLM | None:
                 context_window=settings.local_context,
             )
         case _:
-            raise BackendUnavailable(f"Onbekende backend {backend!r}: kies local, ollama, openai of extractive.")
+            raise BackendUnavailable(f"Onbekende backend {backend!r}: kies {backend_names('of')}.")
 
 
 def transport_errors() -> tuple[type[BaseException], ...]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from assistant.core.types import Citation, Passage, SentenceCheck
 from assistant.rag.prompts import NOT_FOUND
+from assistant.text.scoring import scored_sentences
 from assistant.text.stems import content_stems, normalize_space, support
 from assistant.text.sentences import split_sentences
 
@@ -127,8 +128,9 @@ def _renumber(kept: list[tuple[str, list[int]]], passages: list[Passage], checks
 def _quote(n: int, passage: Passage, claim: str) -> Citation:
     """The passage sentence(s) that best match the claim, located in the article."""
     wanted = content_stems(claim)
-    spans = split_sentences(passage.text) or [(0, len(passage.text))]
-    scores = [len(wanted & content_stems(passage.text[s:e])) for s, e in spans]
+    scored = scored_sentences(passage.text, wanted) or [(0, len(passage.text), len(wanted & content_stems(passage.text)))]
+    spans = [(s, e) for s, e, _ in scored]
+    scores = [h for _, _, h in scored]
     best = max(range(len(spans)), key=scores.__getitem__)
     start, end = spans[best]
     # A claim that spans two sentences of the source gets both, when the neighbour adds enough matches.

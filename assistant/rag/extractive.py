@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from assistant.core.types import Passage
 from assistant.rag.relevance import HOW_MANY, NUMBER_WORDS
+from assistant.text.scoring import scored_sentences
 from assistant.text.stems import content_stems
-from assistant.text.sentences import split_sentences
 
 MAX_SENTENCES = 3
 
@@ -16,11 +16,10 @@ def extract(question: str, passages: list[Passage]) -> str:
     wants_number = bool(HOW_MANY.search(question))
     candidates: list[tuple[float, int, int, str]] = []
     for n, passage in enumerate(passages, 1):
-        for position, (start, end) in enumerate(split_sentences(passage.text)):
+        for position, (start, end, hits) in enumerate(scored_sentences(passage.text, wanted)):
             sentence = passage.text[start:end]
             if len(sentence) < 25 or sentence == passage.heading or sentence.rstrip("’”'\"").endswith("?"):
                 continue  # headings, fragments and the article's own questions answer nothing
-            hits = len(wanted & content_stems(sentence))
             if wants_number and NUMBER_WORDS.search(sentence):
                 hits += 1
             # Earlier passages ranked higher in retrieval; break ties in their favour.

@@ -19,9 +19,6 @@ if TYPE_CHECKING:
     from assistant.models.embedder import LazyEmbedder
 
 
-_TORCH_THREADS = threading.Lock()
-
-
 @dataclass
 class _Loaded:
     info: IndexInfo
@@ -58,7 +55,7 @@ class Knowledge:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         manifest = self.store.manifest(info)
-        nodes = [TextNode(id_=c.id, text=f"{c.title}\n{c.text}") for c in manifest.chunks]
+        nodes = [TextNode(id_=c.id, text=c.indexed_text) for c in manifest.chunks]
         # BM25 is rebuilt from the stored chunks: a persisted one would lose its Dutch stemmer.
         bm25 = BM25Retriever.from_defaults(
             nodes=nodes,
@@ -87,23 +84,8 @@ class Knowledge:
         return list(zip(result.ids or [], result.similarities or [], strict=True))
 
     def query_vector(self, question: str) -> list[float]:
-        """The question's vector, computed on one CPU thread.
-
-        One short text gains little from a second thread, and when the other core is busy (llama.cpp
-        generating, another request) two torch threads wait on each other. `welzijn bench` on a busy
-        2-core machine: p95 33-58 ms on one thread against 138-553 ms on two, for a p50 3-9 ms higher.
-        """
-        try:
-            import torch
-        except ImportError:
-            return self.embedder.query(question)
-        with _TORCH_THREADS:  # the thread count is process-wide: restore it before another query sets it
-            threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
-                return self.embedder.query(question)
-            finally:
-                torch.set_num_threads(threads)
+        """The question's vector (entry points run it on one torch thread: `core.process`)."""
+        return self.embedder.query(question)
 
     def sparse(self, question: str) -> list[tuple[str, float]]:
         """Chunk ids and BM25 scores, best first (only words that occur count)."""

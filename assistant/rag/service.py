@@ -17,6 +17,7 @@ from assistant.rag.trim import trim
 from assistant.core.errors import BackendUnavailable, BadQuestion, ModelMissing, WelzijnError
 from assistant.rag.extractive import extract
 from assistant.rag.queue import GenerationGate
+from assistant.rag.records import ConversationLog
 from assistant.rag.relevance import judge
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ class Assistant:
     def __init__(self, settings: Settings, knowledge: Knowledge, llms: dict[str, LLM | None] | None = None) -> None:
         self.settings = settings
         self.knowledge = knowledge
+        self.conversations = ConversationLog(settings.conversations_path, enabled=settings.log_conversations)
         self._llms: dict[str, LLM | None] = dict(llms or {})
         self._lock = threading.Lock()
         self.gate = GenerationGate.from_settings(settings)
@@ -73,18 +75,29 @@ class Assistant:
         if callable(load):
             load()
 
-    def answer(self, question: str, history: History = (), backend: str | None = None) -> Answer:
+    def answer(
+        self, question: str, history: History = (), backend: str | None = None, channel: str | None = None
+    ) -> Answer:
         """One complete answer."""
-        for event in self.stream(question, history, backend):
+        for event in self.stream(question, history, backend, channel):
             if isinstance(event, Answer):
                 return event
         raise WelzijnError("Er kwam geen antwoord.")  # stream() always ends with an Answer
 
-    def stream(self, question: str, history: History = (), backend: str | None = None) -> Iterator[Event]:
-        """Status lines and answer tokens as they come, then the checked `Answer` as the last event."""
+    def stream(
+        self, question: str, history: History = (), backend: str | None = None, channel: str | None = None
+    ) -> Iterator[Event]:
+        """Status lines and answer tokens as they come, then the checked `Answer` as the last event.
+
+        With a `channel` (cli, api, widget, ui) the answer also goes to the conversation log; evaluations
+        and benchmarks pass none.
+        """
         clean_question(question, self.settings.max_question_chars)  # a bad question is told so, not queued
         with self._admission(backend or self.settings.backend):  # `Busy` before the first event
-            yield from self._stream(question, history, backend)
+            for event in self._stream(question, history, backend):
+                if channel is not None and isinstance(event, Answer):
+                    self.conversations.record(channel, event)
+                yield event
 
     def _admission(self, backend: str) -> contextlib.AbstractContextManager[None]:
         """A place in the generation queue when an LLM writes the answer; extraction is cheap and needs none."""

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from assistant.core.types import Passage
 from assistant.text.injection import without_instructions
+from assistant.text.scoring import scored_sentences
 from assistant.text.stems import content_stems
-from assistant.text.sentences import split_sentences
 
 
 def trim(passage: Passage, question: str, max_chars: int) -> Passage:
@@ -19,11 +19,11 @@ def trim(passage: Passage, question: str, max_chars: int) -> Passage:
     passage = without_instructions(passage)
     if len(passage.text) <= max_chars:
         return passage
-    spans = split_sentences(passage.text)
-    if not spans:
+    scored = scored_sentences(passage.text, content_stems(question))
+    if not scored:
         return passage
-    wanted = content_stems(question)
-    hits = [len(wanted & content_stems(passage.text[s:e])) for s, e in spans]
+    spans = [(s, e) for s, e, _ in scored]
+    hits = [h for _, _, h in scored]
     best: tuple[int, int, int] = (-1, 0, 0)  # (hits, first, last)
     for first in range(len(spans)):
         last, total = first, hits[first]

@@ -14,8 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant.core.errors import Busy, WelzijnError
 from assistant.web import api, pages
 from assistant.web.access import ApiKeyMiddleware, RateLimitMiddleware
-from assistant.rag.records import ConversationLog
 from assistant.web.feedback import FeedbackStore
+from assistant.web.routes import API, API_PATHS, CHANNELS
 from assistant.web.security import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
@@ -61,17 +61,17 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     app.state.assistant = assistant
     app.state.warmup = warmup
     app.state.feedback = FeedbackStore(settings.feedback_path)
-    app.state.conversations = ConversationLog(settings.conversations_path, enabled=settings.log_conversations)
+    app.state.conversations = assistant.conversations  # written by the service itself
     app.state.frame_ancestors = frame_ancestors(settings.allowed_origins)
 
     _add_error_handlers(app)
     _add_docs(app)
-    app.include_router(api.make_router())
-    # The widget's own copy of the API: never behind the key (anyone may use a public widget), still rate-limited.
-    app.include_router(api.make_router("/embed/api", public=False))
+    # The widget's own copy of the API is never behind the key (anyone may use a public widget), still rate-limited.
+    for channel in CHANNELS:
+        app.include_router(api.make_router(channel))
     app.include_router(pages.make_router())
 
-    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    @app.api_route(API.prefix + "/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     async def unknown_api_route(rest: str):
         # Without this the chat page (mounted at /) would answer with its own, differently shaped 404.
         return error_response(404, "Onbekend API-adres of -methode: zie /docs.")
@@ -90,9 +90,9 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         allow_credentials=False,
         max_age=600,
     )
-    app.add_middleware(BodyLimitMiddleware, prefix=("/api/", "/embed/api/"))
+    app.add_middleware(BodyLimitMiddleware, prefix=API_PATHS)
 
-    blocks = build_ui(assistant, settings, app.state.feedback, warmup, app.state.conversations)
+    blocks = build_ui(assistant, settings, app.state.feedback, warmup)
     return gr.mount_gradio_app(
         app,
         blocks,

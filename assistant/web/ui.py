@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
     from assistant.rag.service import Assistant
     from assistant.core.settings import Settings
-    from assistant.rag.records import ConversationLog
     from assistant.web.feedback import FeedbackStore
     from assistant.web.warmup import Warmup
 
@@ -45,12 +44,12 @@ class ChatHandlers:
     """Event handlers; they call the assistant and only format what it returns. No user state here."""
 
     def __init__(self, assistant: "Assistant", settings: "Settings", feedback: "FeedbackStore | None",
-                 warmup: "Warmup | None", conversations: "ConversationLog | None" = None) -> None:
+                 warmup: "Warmup | None") -> None:
         self.assistant = assistant
         self.settings = settings
         self.feedback = feedback
         self.warmup = warmup
-        self.conversations = conversations
+        self.ready = warmup.ready if warmup is not None else (lambda: assistant)
 
     def respond(self, question: str, messages: list | None, turns: list[Turn] | None) -> Iterator[tuple]:
         """Stream one answer into the chat; yields (question box, chat messages, turns)."""
@@ -64,9 +63,8 @@ class ChatHandlers:
         yield "", messages, turns
         streamed = ""
         answer: Answer | None = None
-        self._wait_for_imports()
         try:
-            for event in self.assistant.stream(question, history_from(turns), None):
+            for event in self.ready().stream(question, history_from(turns), None, "ui"):
                 if isinstance(event, Status) and not streamed:
                     messages[-1] = _pending(event.text)
                 elif isinstance(event, Token):
@@ -88,8 +86,6 @@ class ChatHandlers:
             return
         if answer is None:  # stream() always ends with an Answer
             return
-        if self.conversations is not None:
-            self.conversations.record("ui", answer)
         messages[-1] = {"role": "assistant", "content": md_answer(answer) + "\n\n" + md_footer(answer, self.model(answer))}
         sources = md_sources(answer)
         if sources:
@@ -105,10 +101,6 @@ class ChatHandlers:
             "last": len(messages) - 1,
         })
         yield "", messages, turns
-
-    def _wait_for_imports(self) -> None:
-        if self.warmup is not None:
-            self.warmup.wait_for_imports()
 
     def model(self, answer: Answer) -> str:
         """The model behind the backend that answered, for the footer under each answer."""
@@ -141,9 +133,8 @@ class ChatHandlers:
         """API endpoint for gradio_client: the answer as JSON (the same shape as POST /api/ask)."""
         import gradio as gr
 
-        self._wait_for_imports()
         try:
-            return answer_json(self.assistant.answer(question, history or [], backend or None))
+            return answer_json(self.ready().answer(question, history or [], backend or None))
         except WelzijnError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc
 
@@ -212,11 +203,11 @@ def theme() -> Any:
 
 
 def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackStore | None" = None,
-             warmup: "Warmup | None" = None, conversations: "ConversationLog | None" = None) -> "gr.Blocks":
+             warmup: "Warmup | None" = None) -> "gr.Blocks":
     """The chat page as a Blocks object (mounted by `app.create_app`)."""
     import gradio as gr
 
-    handlers = ChatHandlers(assistant, settings, feedback, warmup, conversations)
+    handlers = ChatHandlers(assistant, settings, feedback, warmup)
 
     # Gradio injects event data by type hint, so these hints must be real classes (no string annotations).
     def on_like(turns: list, data: gr.LikeData) -> None:

@@ -162,14 +162,14 @@ class _Run:
         import numpy as np
 
         from assistant.models.embedder import EmbeddingCache
-        from ingest.pipeline import embed_input, embed_key
+        from ingest.pipeline import embed_key
 
         cache = EmbeddingCache(self.seeds.data_dir / "cache" / "embeddings.sqlite", embed_key(self.seeds))
         try:
-            known = cache.get_many([embed_input(c) for c in self.seed_manifest.chunks])
+            known = cache.get_many([c.indexed_text for c in self.seed_manifest.chunks])
         finally:
             cache.close()
-        self.seed_vectors = np.asarray([known[embed_input(c)] for c in self.seed_manifest.chunks], dtype=np.float32)
+        self.seed_vectors = np.asarray([known[c.indexed_text] for c in self.seed_manifest.chunks], dtype=np.float32)
         began = time.perf_counter()
         self.sentence_matrix = np.asarray(self.embedder.passages(self.bank), dtype=np.float32)
         seconds = time.perf_counter() - began
@@ -180,6 +180,9 @@ class _Run:
         }
 
     def retrieval(self) -> list[dict[str, Any]]:
+        from assistant.core.process import use_one_torch_thread
+
+        use_one_torch_thread()  # from here on the bench answers questions, as `welzijn serve` does
         rows: list[dict[str, Any]] = []
         seed_chunks = len(self.seed_manifest.chunks)
         sizes = sorted({max(size, seed_chunks) for size in self.options.sizes})
