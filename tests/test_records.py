@@ -120,3 +120,26 @@ def test_a_full_disk_fails_feedback_clearly_but_answers_still_come(settings, fak
         assert response.status_code == 503 and "de schijf is vol" in response.json()["error"]
         assert client.post("/api/ask", json={"question": WRR_Q, "backend": "extractive"}).status_code == 200
         assert client.get("/api/health").status_code == 200
+
+
+def test_feedback_keeps_the_channel_it_came_through(settings, fake_assistant):
+    vote = {"question": WRR_Q, "answer": "De WRR [1].", "liked": True}
+    with TestClient(make_app(settings, fake_assistant)) as client:
+        assert client.post("/api/feedback", json=vote).status_code == 201
+        assert client.post("/embed/api/feedback", json=vote).status_code == 201
+    from assistant.web.feedback import FeedbackStore
+
+    assert [r["channel"] for r in FeedbackStore(settings.feedback_path).read()] == ["api", "widget"]
+
+
+def test_the_cli_logs_its_answers(settings, fake_assistant, monkeypatch):
+    from typer.testing import CliRunner
+
+    import assistant.rag.wiring
+    from assistant.cli.app import app
+
+    monkeypatch.setattr(assistant.rag.wiring, "build_assistant", lambda _: fake_assistant)
+    result = CliRunner().invoke(app, ["ask", WRR_Q, "--backend", "extractive"])
+    assert result.exit_code == 0, result.output
+    [record] = ConversationLog(settings.conversations_path).read()
+    assert record["channel"] == "cli" and record["question"] == WRR_Q and record["citations"]

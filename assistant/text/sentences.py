@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import re
 from pathlib import Path
 
-from nltk.tabdata import PunktDecoder
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+import nltk.data
+from nltk.tokenize.punkt import PunktSentenceTokenizer, load_punkt_params
 
 Span = tuple[int, int]
 
@@ -23,7 +22,8 @@ DUTCH_ABBREVIATIONS: frozenset[str] = frozenset(
     }
 )
 
-_PUNKT_DIR = Path("_static", "nltk_cache", "tokenizers", "punkt_tab", "dutch")
+# NLTK's Dutch Punkt model ships with this package (package data), found through NLTK's own data API.
+NLTK_DATA = Path(__file__).resolve().parent / "nltk_data"
 _CLOSING_QUOTES = "’”"
 _QUOTED_END = re.compile(r"[?!…][’”'\"]$")
 _AMBIGUOUS_QUOTES = "'\""
@@ -31,33 +31,12 @@ _AMBIGUOUS_QUOTES = "'\""
 _GLUED_END = re.compile(r"[.!?…]+(?P<close>[’”'\"]?)(?=(?P<open>[‘“'\"]?)(?P<cap>\w))")
 
 
-def _punkt_dir() -> Path:
-    """Where llama-index-core ships the Punkt Dutch model."""
-    spec = importlib.util.find_spec("llama_index.core")
-    if spec is None or not spec.submodule_search_locations:
-        raise LookupError("llama-index-core is not installed; it ships the Punkt Dutch model")
-    return Path(next(iter(spec.submodule_search_locations))) / _PUNKT_DIR
-
-
-def _load_params(model_dir: Path) -> PunktParameters:
-    """Read the punkt_tab files ourselves: nltk's own loader refuses paths outside its data path."""
-    decoder = PunktDecoder()
-    params = PunktParameters()
-    with open(model_dir / "collocations.tab", encoding="utf-8") as f:
-        params.collocations = set(decoder.tab2tups(f))
-    with open(model_dir / "sent_starters.txt", encoding="utf-8") as f:
-        params.sent_starters = decoder.txt2set(f)
-    with open(model_dir / "abbrev_types.txt", encoding="utf-8") as f:
-        params.abbrev_types = decoder.txt2set(f)
-    with open(model_dir / "ortho_context.tab", encoding="utf-8") as f:
-        params.ortho_context = decoder.tab2intdict(f)
-    return params
-
-
 @functools.lru_cache(maxsize=1)
 def dutch_tokenizer() -> PunktSentenceTokenizer:
     """The Punkt Dutch tokenizer, extended with common Dutch abbreviations; loaded once."""
-    params = _load_params(_punkt_dir())
+    if str(NLTK_DATA) not in nltk.data.path:
+        nltk.data.path.append(str(NLTK_DATA))  # NLTK's documented way to add a data folder (it checks reads)
+    params = load_punkt_params(nltk.data.find("tokenizers/punkt_tab/dutch/", paths=[str(NLTK_DATA)]))
     params.abbrev_types.update(DUTCH_ABBREVIATIONS)
     return PunktSentenceTokenizer(params)
 

@@ -161,7 +161,7 @@ class _Run:
     def sentence_vectors(self) -> dict[str, Any]:
         import numpy as np
 
-        from assistant.models.embedder import EmbeddingCache
+        from ingest.embedding_cache import EmbeddingCache
         from ingest.pipeline import embed_key
 
         cache = EmbeddingCache(self.seeds.data_dir / "cache" / "embeddings.sqlite", embed_key(self.seeds))
