@@ -73,7 +73,7 @@ def run_eval(
         from assistant.rag.wiring import build_assistant
 
         assistant = build_assistant(settings)
-    backend = backend or settings.backend
+    backend = backend or settings.llm.backend
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -82,12 +82,12 @@ def run_eval(
 
     assistant.warm_up(backend)  # model loading is a one-off, not part of any question's latency
     answers = ask_all(assistant, entries, backend, progress)
-    rows = [score_item(item, answer, settings.support_threshold) for item, answer in answers]
-    metrics = {"backend": backend, "questions": str(questions), "k": settings.top_k, **aggregate(rows)}
+    rows = [score_item(item, answer, settings.answering.support_threshold) for item, answer in answers]
+    metrics = {"backend": backend, "questions": str(questions), "k": settings.retrieval.top_k, **aggregate(rows)}
     metrics["items"] = [row.scores() for row in rows]
     result = EvalResult(metrics, rows, out_dir, backend, questions)
     if baseline_figures is not None:
-        result.comparisons = compare(metrics["overall"], baseline_figures, settings.eval_tolerance)
+        result.comparisons = compare(metrics["overall"], baseline_figures, settings.evals.eval_tolerance)
         result.regressions = regressions(result.comparisons)
 
     _write_jsonl(out_dir / "results.jsonl", (result_line(item, answer) for item, answer in answers))

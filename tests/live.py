@@ -110,7 +110,7 @@ def static_site(root, port: int | None = None) -> Iterator[str]:
 
 
 def fake_assistant_for(settings, llms: dict | None = None):
-    """The seeds ingested with the deterministic fake embedding into `settings.data_dir`; an assistant on them."""
+    """The seeds ingested with the deterministic fake embedding into `settings.storage.data_dir`; an assistant on them."""
     from assistant.rag.service import Assistant
     from assistant.rag.retriever import Knowledge
     from assistant.models.embedder import LazyEmbedder

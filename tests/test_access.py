@@ -28,9 +28,9 @@ def test_server_listens_on_localhost_by_default(monkeypatch):
 
     monkeypatch.delenv("WELZIJN_HOST", raising=False)
     settings = Settings(_env_file=None)
-    assert settings.host == "127.0.0.1"
-    assert settings.api_key is None and settings.rate_limit_per_minute == 30
-    assert settings.max_concurrent_generations == 1 and settings.max_queued_requests == 8
+    assert settings.web.host == "127.0.0.1"
+    assert settings.limits.api_key is None and settings.limits.rate_limit_per_minute == 30
+    assert settings.limits.max_concurrent_generations == 1 and settings.limits.max_queued_requests == 8
 
 
 # --- API key -----------------------------------------------------------------------------------------

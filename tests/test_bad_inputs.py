@@ -135,7 +135,7 @@ def test_cli(cli, case):
 def test_cli_subprocess(real_settings, real_index, case_id):
     case = next(c for c in CASES if c["id"] == case_id)
     question = bytes.fromhex(case["bytes_hex"]) if "bytes_hex" in case else question_of(case).encode()
-    env = os.environ | {"WELZIJN_DATA_DIR": str(real_settings.data_dir), "WELZIJN_BACKEND": "extractive"}
+    env = os.environ | {"WELZIJN_DATA_DIR": str(real_settings.storage.data_dir), "WELZIJN_BACKEND": "extractive"}
     welzijn = Path(sys.executable).with_name("welzijn")
     done = subprocess.run([os.fsencode(welzijn), b"ask", question], capture_output=True, env=env, timeout=240)
     out = (done.stdout + done.stderr).decode("utf-8", "replace")

@@ -42,7 +42,7 @@ def test_sentence_bank_holds_distinct_dutch_sentences_of_the_seeds(bank):
 def test_grown_corpus_keeps_the_originals_and_has_the_asked_size(seed_manifest, bank, settings):
     from evals.bench.corpus import grow
 
-    corpus = grow(seed_manifest, bank, 500, chunk_size=settings.chunk_size, seed=1)
+    corpus = grow(seed_manifest, bank, 500, chunk_size=settings.ingest.chunk_size, seed=1)
     chunks = corpus.manifest.chunks
     assert len(chunks) == 500
     assert corpus.seed_chunks == len(seed_manifest.chunks)
@@ -55,7 +55,7 @@ def test_grown_corpus_keeps_the_originals_and_has_the_asked_size(seed_manifest, 
     for chunk, members in zip(synthetic, corpus.members, strict=True):
         assert chunk.text == " ".join(bank[i] for i in members)
         assert corpus.manifest.articles[chunk.source].text[chunk.start : chunk.end] == chunk.text
-        assert len(chunk.text) <= settings.chunk_size
+        assert len(chunk.text) <= settings.ingest.chunk_size
 
 
 def test_grown_corpus_is_deterministic_for_a_seed(seed_manifest, bank):

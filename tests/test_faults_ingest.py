@@ -62,7 +62,7 @@ def assert_complete(settings, query: bool = True) -> IndexInfo:
 
 
 def unfinished_versions(settings) -> list[str]:
-    root = settings.index_dir / "versions"
+    root = settings.storage.index_dir / "versions"
     return [p.name for p in root.iterdir() if not (p / "info.json").exists()] if root.exists() else []
 
 
@@ -288,7 +288,7 @@ def read_only(view: Path, first, changed: Path, fake_embedder) -> None:
         (view / "probe").write_text("x")
     with pytest.raises(StorageError, match=r"Kan niet schrijven in .*alleen-lezen"):
         run_ingest(settings, [changed], embedder=fake_embedder)
-    env = os.environ | {"WELZIJN_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
+    env = os.environ | {"WELZIJN_DATA_DIR": str(settings.storage.data_dir), "HF_HUB_OFFLINE": "1"}
     cli = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(changed)], capture_output=True, text=True,
                          cwd=REPO, env=env, timeout=120)
     assert cli.returncode == 1, cli.stderr
@@ -305,7 +305,7 @@ def test_disk_full_during_publish_keeps_the_old_index_and_frees_the_space(tmp_pa
     with pytest.raises(StorageError, match=r"Kan niet schrijven in .*de schijf is vol"):
         run_ingest(settings, rebuild=True, embedder=fake_embedder)
     assert assert_complete(settings).version == first.version
-    assert sorted(p.name for p in (settings.index_dir / "versions").iterdir()) == [first.version]
+    assert sorted(p.name for p in (settings.storage.index_dir / "versions").iterdir()) == [first.version]
     (small_disk / "vulling.bin").unlink()
     again = run_ingest(settings, rebuild=True, embedder=fake_embedder)
     assert assert_complete(settings).version == again.version != first.version

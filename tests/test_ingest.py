@@ -37,7 +37,7 @@ def test_chunks_point_at_their_exact_text_in_the_cleaned_article(settings, fake_
         article = manifest.articles[chunk.source]
         assert article.text[chunk.start : chunk.end] == chunk.text
         assert chunk.title == article.title
-        assert len(chunk.text) <= settings.chunk_size or "\n\n" not in chunk.text
+        assert len(chunk.text) <= settings.ingest.chunk_size or "\n\n" not in chunk.text
 
 
 def test_second_ingest_embeds_nothing(settings, fake_index, fake_embedder):

@@ -94,7 +94,7 @@ def test_the_chat_page_logs_its_answers(settings, fake_assistant):
 
     handlers = ChatHandlers(fake_assistant, settings, None, None)  # the service writes the log itself
     list(handlers.respond(WRR_Q, [], []))
-    [record] = ConversationLog(settings.conversations_path).read()
+    [record] = ConversationLog(settings.storage.conversations_path).read()
     assert record["channel"] == "ui" and record["question"] == WRR_Q and record["citations"]
 
 
@@ -106,7 +106,7 @@ def test_log_conversations_false_writes_nothing(settings, fake_assistant):
     quiet = Assistant(off, fake_assistant.knowledge)
     with TestClient(create_app(off, assistant=quiet)) as client:
         assert client.post("/api/ask", json={"question": WRR_Q, "backend": "extractive"}).status_code == 200
-    assert not settings.conversations_path.exists()
+    assert not settings.storage.conversations_path.exists()
 
 
 def test_a_full_disk_fails_feedback_clearly_but_answers_still_come(settings, fake_assistant):
@@ -129,7 +129,7 @@ def test_feedback_keeps_the_channel_it_came_through(settings, fake_assistant):
         assert client.post("/embed/api/feedback", json=vote).status_code == 201
     from assistant.web.feedback import FeedbackStore
 
-    assert [r["channel"] for r in FeedbackStore(settings.feedback_path).read()] == ["api", "widget"]
+    assert [r["channel"] for r in FeedbackStore(settings.storage.feedback_path).read()] == ["api", "widget"]
 
 
 def test_the_cli_logs_its_answers(settings, fake_assistant, monkeypatch):
@@ -141,5 +141,5 @@ def test_the_cli_logs_its_answers(settings, fake_assistant, monkeypatch):
     monkeypatch.setattr(assistant.rag.wiring, "build_assistant", lambda _: fake_assistant)
     result = CliRunner().invoke(app, ["ask", WRR_Q, "--backend", "extractive"])
     assert result.exit_code == 0, result.output
-    [record] = ConversationLog(settings.conversations_path).read()
+    [record] = ConversationLog(settings.storage.conversations_path).read()
     assert record["channel"] == "cli" and record["question"] == WRR_Q and record["citations"]

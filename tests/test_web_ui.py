@@ -14,7 +14,7 @@ def handlers(settings, fake_assistant):
     from assistant.web.feedback import FeedbackStore
     from assistant.web.ui import ChatHandlers
 
-    return ChatHandlers(fake_assistant, settings, FeedbackStore(settings.feedback_path), None)
+    return ChatHandlers(fake_assistant, settings, FeedbackStore(settings.storage.feedback_path), None)
 
 
 def run(handlers, question, messages=None, turns=None):

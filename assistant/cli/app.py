@@ -44,7 +44,7 @@ def setup() -> None:
     settings = _settings()
     try:
         typer.echo(f"Embeddingmodel: {resolve_model(settings)}")
-        typer.echo(f"Lokaal taalmodel: {ensure_gguf(settings.default_gguf)}")
+        typer.echo(f"Lokaal taalmodel: {ensure_gguf(settings.storage.default_gguf)}")
     except WelzijnError as exc:
         raise _fail(exc) from exc
 
@@ -117,8 +117,8 @@ def serve(
     settings = _settings()
     if host is not None or port is not None:
         settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
-    typer.echo(f"welzijn-assistant op http://{settings.host}:{settings.port}  (Ctrl-C stopt)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    typer.echo(f"welzijn-assistant op http://{settings.web.host}:{settings.web.port}  (Ctrl-C stopt)")
+    uvicorn.run(create_app(settings), host=settings.web.host, port=settings.web.port, log_level="warning")
 
 
 @app.command("eval")

@@ -17,16 +17,16 @@ if TYPE_CHECKING:
 
 def resolve_model(settings: Settings) -> str:
     """Path or hub name of the sentence-transformers model the settings pick."""
-    if settings.embed_model == BUILTIN_E5:
+    if settings.embedding.embed_model == BUILTIN_E5:
         from assistant.models.e5_rebuild import ensure_e5_folder
 
-        return str(ensure_e5_folder(settings.models_dir / "multilingual-e5-small"))
-    candidate = Path(settings.embed_model).expanduser()
+        return str(ensure_e5_folder(settings.storage.models_dir / "multilingual-e5-small"))
+    candidate = Path(settings.embedding.embed_model).expanduser()
     if candidate.exists():
         return str(candidate)
-    if "/" in settings.embed_model and not settings.embed_model.startswith((".", "/")):
-        return settings.embed_model  # a hub name: works only where the hub can be reached
-    raise ModelMissing(f"Embeddingmodel {settings.embed_model!r} niet gevonden (geen map, geen hub-naam).")
+    if "/" in settings.embedding.embed_model and not settings.embedding.embed_model.startswith((".", "/")):
+        return settings.embedding.embed_model  # a hub name: works only where the hub can be reached
+    raise ModelMissing(f"Embeddingmodel {settings.embedding.embed_model!r} niet gevonden (geen map, geen hub-naam).")
 
 
 def make_embed_model(settings: Settings) -> BaseEmbedding:
@@ -36,9 +36,9 @@ def make_embed_model(settings: Settings) -> BaseEmbedding:
     return HuggingFaceEmbedding(
         model_name=resolve_model(settings),
         device="cpu",
-        query_instruction=settings.embed_query_prefix,
-        text_instruction=settings.embed_passage_prefix,
-        embed_batch_size=settings.embed_batch_size,
+        query_instruction=settings.embedding.embed_query_prefix,
+        text_instruction=settings.embedding.embed_passage_prefix,
+        embed_batch_size=settings.embedding.embed_batch_size,
         normalize=True,
     )
 

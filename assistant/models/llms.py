@@ -41,34 +41,34 @@ def make_llm(settings: Settings, backend: str) -> LLM | None:
             check_gguf(path)  # a damaged file must fail here, in Python: llama.cpp may abort the process
             return LocalLlamaCpp(
                 model_path=str(path),
-                context_window=settings.local_context,
-                max_new_tokens=settings.max_answer_tokens,
-                temperature=settings.temperature,
-                n_threads=settings.local_threads,
+                context_window=settings.llm.local_context,
+                max_new_tokens=settings.llm.max_answer_tokens,
+                temperature=settings.llm.temperature,
+                n_threads=settings.llm.local_threads,
             )
         case "ollama":
             from llama_index.llms.ollama import Ollama
 
             return Ollama(
-                model=settings.ollama_model,
-                base_url=settings.ollama_url,
-                request_timeout=settings.llm_timeout,
-                temperature=settings.temperature,
-                context_window=settings.local_context,
+                model=settings.llm.ollama_model,
+                base_url=settings.llm.ollama_url,
+                request_timeout=settings.llm.llm_timeout,
+                temperature=settings.llm.temperature,
+                context_window=settings.llm.local_context,
             )
         case "openai":
             from llama_index.llms.openai_like import OpenAILike
 
             return OpenAILike(
-                model=settings.openai_model,
-                api_base=settings.openai_url,
-                api_key=settings.openai_api_key.get_secret_value(),
+                model=settings.llm.openai_model,
+                api_base=settings.llm.openai_url,
+                api_key=settings.llm.openai_api_key.get_secret_value(),
                 is_chat_model=True,
-                timeout=settings.llm_timeout,
+                timeout=settings.llm.llm_timeout,
                 max_retries=0,
-                temperature=settings.temperature,
-                max_tokens=settings.max_answer_tokens,
-                context_window=settings.local_context,
+                temperature=settings.llm.temperature,
+                max_tokens=settings.llm.max_answer_tokens,
+                context_window=settings.llm.local_context,
             )
         case _:
             raise BackendUnavailable(f"Onbekende backend {backend!r}: kies {backend_names('of')}.")

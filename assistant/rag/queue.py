@@ -35,7 +35,7 @@ class GenerationGate:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GenerationGate:
-        return cls(settings.max_concurrent_generations, settings.max_queued_requests, settings.queue_timeout)
+        return cls(settings.limits.max_concurrent_generations, settings.limits.max_queued_requests, settings.limits.queue_timeout)
 
     @property
     def retry_after(self) -> int:

@@ -53,7 +53,7 @@ class Assistant:
     def __init__(self, settings: Settings, knowledge: Knowledge, llms: dict[str, LLM | None] | None = None) -> None:
         self.settings = settings
         self.knowledge = knowledge
-        self.conversations = ConversationLog(settings.conversations_path, enabled=settings.log_conversations)
+        self.conversations = ConversationLog(settings.storage.conversations_path, enabled=settings.answering.log_conversations)
         self._llms: dict[str, LLM | None] = dict(llms or {})
         self._lock = threading.Lock()
         self.gate = GenerationGate.from_settings(settings)
@@ -70,7 +70,7 @@ class Assistant:
     def warm_up(self, backend: str | None = None) -> None:
         """Load the index, the embedding model and the backend's LLM now instead of on the first question."""
         self.knowledge.retrieve("welzijn")
-        llm, _, _ = self._resolve(backend or self.settings.backend)
+        llm, _, _ = self._resolve(backend or self.settings.llm.backend)
         load = getattr(llm, "load", None)
         if callable(load):
             load()
@@ -92,8 +92,8 @@ class Assistant:
         With a `channel` (cli, api, widget, ui) the answer also goes to the conversation log; evaluations
         and benchmarks pass none.
         """
-        clean_question(question, self.settings.max_question_chars)  # a bad question is told so, not queued
-        with self._admission(backend or self.settings.backend):  # `Busy` before the first event
+        clean_question(question, self.settings.answering.max_question_chars)  # a bad question is told so, not queued
+        with self._admission(backend or self.settings.llm.backend):  # `Busy` before the first event
             for event in self._stream(question, history, backend):
                 if channel is not None and isinstance(event, Answer):
                     self.conversations.record(channel, event)
@@ -114,9 +114,9 @@ class Assistant:
 
     def _stream(self, question: str, history: History, backend: str | None) -> Iterator[Event]:
         began = time.perf_counter()
-        question = clean_question(question, self.settings.max_question_chars)
-        history = _clean_history(history, self.settings.max_history_turns)
-        backend = backend or self.settings.backend
+        question = clean_question(question, self.settings.answering.max_question_chars)
+        history = _clean_history(history, self.settings.answering.max_history_turns)
+        backend = backend or self.settings.llm.backend
         llm, backend, notice = self._resolve(backend)
         lang = language.detect(question)
         standalone = question
@@ -130,10 +130,10 @@ class Assistant:
         yield Status("Zoeken in de artikelen…")
         passages = self.knowledge.retrieve(_retrieval_query(standalone, history))
         timings = {"retrieval": _ms(began)}
-        context = [trim(p, standalone, self.settings.context_chars) for p in passages[: self.settings.context_passages]]
+        context = [trim(p, standalone, self.settings.retrieval.context_chars) for p in passages[: self.settings.retrieval.context_passages]]
         verdict = judge(
-            standalone, passages[: self.settings.context_passages], context, lang,
-            self.settings.min_relevance, self.settings.min_coverage, asked=question,
+            standalone, passages[: self.settings.retrieval.context_passages], context, lang,
+            self.settings.retrieval.min_relevance, self.settings.retrieval.min_coverage, asked=question,
         )
         if not verdict.answerable:
             timings |= {"first_token": _ms(began), "total": _ms(began)}
@@ -157,7 +157,7 @@ class Assistant:
             timings["first_token"] = _ms(began)
             yield Token(raw)
         timings.setdefault("first_token", _ms(began))
-        checked = check_answer(raw, context, self.settings.support_threshold)
+        checked = check_answer(raw, context, self.settings.answering.support_threshold)
         timings["total"] = _ms(began)
         if checked.refused:
             yield self._refusal(question, standalone, passages, timings, backend, notice, lang, checked.checks)
@@ -177,7 +177,7 @@ class Assistant:
 
     def _fallback(self, exc: WelzijnError) -> tuple[None, str, str]:
         """Extraction instead of the LLM, when the settings allow it; otherwise the error stands."""
-        if not self.settings.fallback_to_extractive:
+        if not self.settings.llm.fallback_to_extractive:
             raise exc
         return None, "extractive", f"{exc} Daarom een extractief antwoord (letterlijke zinnen)."
 

@@ -107,7 +107,7 @@ def make_router(channel: Channel = API) -> APIRouter:
         body: dict[str, Any] = {
             "status": state.warmup.status,
             "index_version": info.version if info else None,
-            "backend": state.settings.backend,
+            "backend": state.settings.llm.backend,
             "articles": len(info.files) if info else 0,
         }
         if state.warmup.error:

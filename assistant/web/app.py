@@ -42,7 +42,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         from assistant.rag.wiring import build_assistant
 
         assistant = build_assistant(settings)
-    warmup = Warmup(assistant, settings.backend)
+    warmup = Warmup(assistant, settings.llm.backend)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -60,9 +60,9 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.warmup = warmup
-    app.state.feedback = FeedbackStore(settings.feedback_path)
+    app.state.feedback = FeedbackStore(settings.storage.feedback_path)
     app.state.conversations = assistant.conversations  # written by the service itself
-    app.state.frame_ancestors = frame_ancestors(settings.allowed_origins)
+    app.state.frame_ancestors = frame_ancestors(settings.web.allowed_origins)
 
     _add_error_handlers(app)
     _add_docs(app)
@@ -77,14 +77,14 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         return error_response(404, "Onbekend API-adres of -methode: zie /docs.")
 
     # Middleware added last runs first: size limit, CORS, headers, rate limit, then the API key.
-    if settings.api_key is not None:
-        app.add_middleware(ApiKeyMiddleware, key=settings.api_key)
-    if settings.rate_limit_per_minute:
-        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    if settings.limits.api_key is not None:
+        app.add_middleware(ApiKeyMiddleware, key=settings.limits.api_key)
+    if settings.limits.rate_limit_per_minute:
+        app.add_middleware(RateLimitMiddleware, per_minute=settings.limits.rate_limit_per_minute)
     app.add_middleware(SecurityHeadersMiddleware, frame_policy=app.state.frame_ancestors)
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=clean_origins(settings.allowed_origins),
+        allow_origins=clean_origins(settings.web.allowed_origins),
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],  # gradio's own client (the <gradio-app> element) sends extra headers
         allow_credentials=False,
@@ -102,8 +102,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         footer_links=["api"],
         run_history=False,
         ssr_mode=False,
-        server_name=settings.host,
-        server_port=settings.port,
+        server_name=settings.web.host,
+        server_port=settings.web.port,
     )
 
 

@@ -143,7 +143,7 @@ class ChatHandlers:
         import gradio as gr
 
         info = self.assistant.knowledge.store.current()
-        backend = self.settings.backend
+        backend = self.settings.llm.backend
         if info is None:
             return "**Let op:** er is nog geen index. Run `welzijn ingest` en laad de pagina opnieuw.", gr.Timer(active=False)
         if self.warmup is not None and self.warmup.status == "loading":

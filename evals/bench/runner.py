@@ -119,7 +119,7 @@ class _Run:
         """Settings with a fresh data folder that shares the checkout's built models."""
         data = self.work / name / "data"
         data.mkdir(parents=True)
-        models = self.settings.models_dir.resolve()
+        models = self.settings.storage.models_dir.resolve()
         models.mkdir(parents=True, exist_ok=True)
         (data / "models").symlink_to(models, target_is_directory=True)
         return self.settings.model_copy(update={"data_dir": data, "chroma_host": None, **update})
@@ -128,20 +128,20 @@ class _Run:
     def load_model(self) -> dict[str, Any]:
         began = time.perf_counter()
         self.embedder.model  # noqa: B018 - builds the model now, so ingest timings exclude loading it
-        return {"name": self.settings.embed_model, "load_s": round(time.perf_counter() - began, 2)}
+        return {"name": self.settings.embedding.embed_model, "load_s": round(time.perf_counter() - began, 2)}
 
     def ingest(self) -> dict[str, Any]:
         from ingest.store import IndexStore
 
         self.seeds = self.data_settings("seeds")
-        runs = [bench_ingest(self.seeds, list(self.seeds.sources), self.embedder, "seeds")]
+        runs = [bench_ingest(self.seeds, list(self.seeds.storage.sources), self.embedder, "seeds")]
         store = IndexStore(self.seeds)
         self.seed_info = store.require_current()
         self.seed_manifest = store.manifest(self.seed_info)
         self.bank = corpora.sentence_bank(self.seed_manifest)
         if not self.bank:
             raise WelzijnError(
-                f"Geen artikelzinnen gevonden in {', '.join(map(str, self.seeds.sources))}: "
+                f"Geen artikelzinnen gevonden in {', '.join(map(str, self.seeds.storage.sources))}: "
                 "start `welzijn bench` in de projectmap of zet WELZIJN_SOURCES."
             )
         if self.options.ingest_articles:
@@ -150,7 +150,7 @@ class _Run:
             per_article = round(len(self.seed_manifest.chunks) / len(self.seed_manifest.articles))
             files = corpora.synthetic_files(
                 self.bank, self.options.ingest_articles, paragraphs=per_article,
-                chunk_size=self.settings.chunk_size, seed=self.options.seed,
+                chunk_size=self.settings.ingest.chunk_size, seed=self.options.seed,
             )
             for name, text in files.items():
                 (folder / name).write_text(text, encoding="utf-8")
@@ -164,7 +164,7 @@ class _Run:
         from ingest.embedding_cache import EmbeddingCache
         from ingest.pipeline import embed_key
 
-        cache = EmbeddingCache(self.seeds.data_dir / "cache" / "embeddings.sqlite", embed_key(self.seeds))
+        cache = EmbeddingCache(self.seeds.storage.data_dir / "cache" / "embeddings.sqlite", embed_key(self.seeds))
         try:
             known = cache.get_many([c.indexed_text for c in self.seed_manifest.chunks])
         finally:
@@ -207,7 +207,7 @@ class _Run:
 
     def grow(self, size: int) -> tuple[corpora.GrownCorpus, np.ndarray]:
         corpus = corpora.grow(
-            self.seed_manifest, self.bank, size, chunk_size=self.settings.chunk_size, seed=self.options.seed
+            self.seed_manifest, self.bank, size, chunk_size=self.settings.ingest.chunk_size, seed=self.options.seed
         )
         return corpus, corpora.corpus_vectors(corpus, self.seed_vectors, self.sentence_matrix)
 
@@ -215,12 +215,12 @@ class _Run:
         self, settings: Settings, corpus: corpora.GrownCorpus | None, vectors: np.ndarray | None
     ) -> dict[str, Any]:
         """Publish the corpus (unless it is the ingested seeds), then time retrieval on it."""
-        row: dict[str, Any] = {"store": "server" if settings.chroma_host else "embedded", "build_s": None}
+        row: dict[str, Any] = {"store": "server" if settings.storage.chroma_host else "embedded", "build_s": None}
         if corpus is not None:
             row |= publish(settings, corpus, vectors, self.seed_info)
         row |= bench_retrieval(settings, self.embedder, self.queries)
         if corpus is not None:
-            shutil.rmtree(settings.data_dir, ignore_errors=True)  # 100k chunks take ~1 GB on disk
+            shutil.rmtree(settings.storage.data_dir, ignore_errors=True)  # 100k chunks take ~1 GB on disk
         return row
 
     def answers(self) -> dict[str, Any]:
@@ -245,7 +245,7 @@ class _Run:
             log = self.options.out / f"serve-{backend}.log"
             try:
                 rows.append(self.stage(f"start-up of welzijn serve ({backend})",
-                                       lambda: bench_startup(self.seeds.data_dir, backend, self.typical[0], log)))
+                                       lambda: bench_startup(self.seeds.storage.data_dir, backend, self.typical[0], log)))
                 log.unlink()  # kept only when the server failed
             except WelzijnError as exc:
                 rows.append({"backend": backend, "error": str(exc)})
