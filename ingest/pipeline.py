@@ -68,7 +68,7 @@ def run_ingest(
 ) -> IngestReport:
     """Index exactly the supported files under `paths`; unchanged input costs nothing."""
     began = time.perf_counter()
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     current = store.current()
     files, skipped = loaders.discover(paths or settings.storage.sources)
     raws: dict[str, loaders.RawFile] = {}

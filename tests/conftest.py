@@ -69,7 +69,7 @@ def fake_assistant(settings, fake_index, fake_embedder, scripted_llm):
     from assistant.rag.service import Assistant
     from assistant.rag.retriever import Knowledge
 
-    return Assistant(settings, Knowledge(settings, fake_embedder), llms={"scripted": scripted_llm})
+    return Assistant(settings, Knowledge(settings.storage, settings.retrieval, fake_embedder), llms={"scripted": scripted_llm})
 
 
 @pytest.fixture(scope="session")

@@ -119,4 +119,4 @@ def fake_assistant_for(settings, llms: dict | None = None):
 
     embedder = LazyEmbedder(HashEmbedding)
     run_ingest(settings, embedder=embedder)
-    return Assistant(settings, Knowledge(settings, embedder), llms=llms)
+    return Assistant(settings, Knowledge(settings.storage, settings.retrieval, embedder), llms=llms)

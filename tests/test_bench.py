@@ -18,7 +18,7 @@ from tests.conftest import REPO, SEEDS
 def seed_manifest(settings, fake_index):
     from ingest.store import IndexStore
 
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     return store.manifest(store.require_current())
 
 

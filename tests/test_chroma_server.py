@@ -56,7 +56,7 @@ def test_ingest_and_query_through_a_chroma_server(tmp_path, chroma_server, fake_
     assert first.chunks > 20
     # Nothing was written to an embedded store: the vectors live on the server.
     assert not any((tmp_path / "data" / "index").rglob("chroma.sqlite3"))
-    knowledge = Knowledge(settings, fake_embedder)
+    knowledge = Knowledge(settings.storage, settings.retrieval, fake_embedder)
     hits = knowledge.retrieve("Welke vier typen burgers onderscheidt de WRR?")
     assert hits[0].source == "003_b4ac6d7293bc88c6.txt"
 

@@ -71,7 +71,7 @@ def app_for(fake_index, fake_embedder):
     def build(settings):
         from assistant.web.app import create_app
 
-        return create_app(settings, assistant=Assistant(settings, Knowledge(settings, fake_embedder)))
+        return create_app(settings, assistant=Assistant(settings, Knowledge(settings.storage, settings.retrieval, fake_embedder)))
 
     return build
 

@@ -45,7 +45,7 @@ def assert_complete(settings, query: bool = True) -> IndexInfo:
     """CURRENT names a version whose Chroma collection holds exactly its manifest's chunks, and it answers."""
     from assistant.rag.retriever import Knowledge
 
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     info = store.require_current()
     manifest = store.manifest(info)
     collection = store.collection(info)
@@ -56,7 +56,7 @@ def assert_complete(settings, query: bool = True) -> IndexInfo:
     assert set(info.files) == set(manifest.articles)
     assert collection.query(query_embeddings=[stored["embeddings"][0]], n_results=3)["ids"][0]
     if query:
-        passages = Knowledge(settings, LazyEmbedder(HashEmbedding)).retrieve(WRR_Q)
+        passages = Knowledge(settings.storage, settings.retrieval, LazyEmbedder(HashEmbedding)).retrieve(WRR_Q)
         assert passages and passages[0].source == "003_b4ac6d7293bc88c6.txt"
     return info
 
@@ -167,7 +167,7 @@ def test_sigkill_at_random_moments_leaves_the_old_or_the_new_index(tmp_path):
             assert trial <= 40, outcomes
             name = "a" if trial % 2 else "b"
             corpus, hashes = corpora[name]
-            before = IndexStore(settings).require_current()
+            before = IndexStore(settings.storage).require_current()
             status, _ = forker.run(job(data, corpus, f"hash-{trial}"), kill_after=rng.uniform(0, duration * 1.25))
             killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
             assert killed or status == 0
@@ -202,7 +202,7 @@ def test_sigkill_during_a_real_embedding_ingest(tmp_path, e5_model_dir):
     data = tmp_path / "data"
     settings = make_settings(data, embed_model=str(e5_model_dir))
     run_ingest(settings.model_copy(update={"sources": [old_corpus]}), embedder=LazyEmbedder(HashEmbedding))
-    before = IndexStore(settings).require_current()
+    before = IndexStore(settings.storage).require_current()
     for delay in (4.0, 9.0, 14.0):
         shutil.rmtree(data / "cache", ignore_errors=True)  # every trial embeds everything again
         spec = json.dumps(job(data, new_corpus, str(e5_model_dir), real=True, batch=16))
@@ -294,7 +294,7 @@ def read_only(view: Path, first, changed: Path, fake_embedder) -> None:
     assert cli.returncode == 1, cli.stderr
     assert "Fout: Kan niet schrijven in" in cli.stderr and "alleen-lezen" in cli.stderr
     assert "Traceback" not in cli.stderr + cli.stdout
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     assert store.require_current().version == first.version and store.manifest(store.require_current()).chunks
 
 

@@ -42,13 +42,13 @@ def hostile_assistant(settings, hostile_index, fake_embedder, scripted_llm):
     from assistant.rag.service import Assistant
     from assistant.rag.retriever import Knowledge
 
-    return Assistant(settings, Knowledge(settings, fake_embedder), llms={"scripted": scripted_llm})
+    return Assistant(settings, Knowledge(settings.storage, settings.retrieval, fake_embedder), llms={"scripted": scripted_llm})
 
 
 def manifest(settings):
     from ingest.store import IndexStore
 
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     return store.manifest(store.require_current())
 
 

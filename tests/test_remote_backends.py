@@ -87,7 +87,7 @@ def llm_server():
 
 def assistant_for(settings, fake_index, fake_embedder, **overrides) -> Assistant:
     settings = settings.model_copy(update=overrides)
-    return Assistant(settings, Knowledge(settings, fake_embedder))
+    return Assistant(settings, Knowledge(settings.storage, settings.retrieval, fake_embedder))
 
 
 def test_openai_compatible_server(settings, fake_index, fake_embedder, llm_server):

@@ -125,7 +125,7 @@ def test_health_is_503_without_an_index(tmp_path, fake_embedder):
     from tests.conftest import make_settings
 
     settings = make_settings(tmp_path / "empty")
-    app = make_app(settings, Assistant(settings, Knowledge(settings, fake_embedder)))
+    app = make_app(settings, Assistant(settings, Knowledge(settings.storage, settings.retrieval, fake_embedder)))
     with TestClient(app) as client:
         response = client.get("/api/health")
         assert response.status_code == 503 and response.json()["status"] == "no_index"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from assistant.core.errors import Busy
 
 if TYPE_CHECKING:
-    from assistant.core.settings import Settings
+    from assistant.core.settings import LimitsSettings
 
 
 class GenerationGate:
@@ -34,8 +34,8 @@ class GenerationGate:
         self.peak = 0  # most generations seen running at once
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> GenerationGate:
-        return cls(settings.limits.max_concurrent_generations, settings.limits.max_queued_requests, settings.limits.queue_timeout)
+    def from_settings(cls, limits: LimitsSettings) -> GenerationGate:
+        return cls(limits.max_concurrent_generations, limits.max_queued_requests, limits.queue_timeout)
 
     @property
     def retry_after(self) -> int:

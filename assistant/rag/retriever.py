@@ -14,7 +14,7 @@ from assistant.core.types import Passage
 from ingest.store import IndexInfo, IndexStore
 
 if TYPE_CHECKING:
-    from assistant.core.settings import Settings
+    from assistant.core.settings import RetrievalSettings, StorageSettings
     from ingest.documents import Article, Chunk
     from assistant.models.embedder import LazyEmbedder
 
@@ -31,10 +31,10 @@ class _Loaded:
 class Knowledge:
     """Retrieval over the current index version; thread-safe, reloads on a new version."""
 
-    def __init__(self, settings: Settings, embedder: LazyEmbedder) -> None:
-        self.settings = settings
+    def __init__(self, storage: StorageSettings, retrieval: RetrievalSettings, embedder: LazyEmbedder) -> None:
+        self.retrieval_settings = retrieval
         self.embedder = embedder
-        self.store = IndexStore(settings)
+        self.store = IndexStore(storage)
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
 
@@ -59,7 +59,7 @@ class Knowledge:
         # BM25 is rebuilt from the stored chunks: a persisted one would lose its Dutch stemmer.
         bm25 = BM25Retriever.from_defaults(
             nodes=nodes,
-            similarity_top_k=min(self.settings.retrieval.candidates_k, len(nodes)),
+            similarity_top_k=min(self.retrieval_settings.candidates_k, len(nodes)),
             stemmer=Stemmer.Stemmer("dutch"),
             language="dutch",
         )
@@ -78,7 +78,7 @@ class Knowledge:
 
         loaded = self._current()
         query = VectorStoreQuery(
-            query_embedding=self.query_vector(question), similarity_top_k=self.settings.retrieval.candidates_k
+            query_embedding=self.query_vector(question), similarity_top_k=self.retrieval_settings.candidates_k
         )
         result = loaded.vector_store.query(query)
         return list(zip(result.ids or [], result.similarities or [], strict=True))
@@ -96,16 +96,16 @@ class Knowledge:
 
     def retrieve(self, question: str, top_k: int | None = None) -> list[Passage]:
         """Hybrid retrieval: dense and BM25 ranks fused by weighted reciprocal-rank fusion."""
-        settings = self.settings
-        dense = self.dense(question) if settings.retrieval.dense_weight > 0 else []
-        sparse = self.sparse(question) if settings.retrieval.bm25_weight > 0 else []
+        settings = self.retrieval_settings
+        dense = self.dense(question) if settings.dense_weight > 0 else []
+        sparse = self.sparse(question) if settings.bm25_weight > 0 else []
         fused: dict[str, float] = {}
-        for weight, ranking in ((settings.retrieval.dense_weight, dense), (settings.retrieval.bm25_weight, sparse)):
+        for weight, ranking in ((settings.dense_weight, dense), (settings.bm25_weight, sparse)):
             for rank, (chunk_id, _) in enumerate(ranking):
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (settings.retrieval.rrf_k + rank + 1)
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (settings.rrf_k + rank + 1)
         cosines = dict(dense)
         chunks = self._current().chunks
-        best = sorted(fused, key=fused.__getitem__, reverse=True)[: top_k or settings.retrieval.top_k]
+        best = sorted(fused, key=fused.__getitem__, reverse=True)[: top_k or settings.top_k]
         return [self._passage(chunks[i], fused[i], cosines.get(i, 0.0)) for i in best if i in chunks]
 
     @staticmethod

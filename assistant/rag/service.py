@@ -56,7 +56,7 @@ class Assistant:
         self.conversations = ConversationLog(settings.storage.conversations_path, enabled=settings.answering.log_conversations)
         self._llms: dict[str, LLM | None] = dict(llms or {})
         self._lock = threading.Lock()
-        self.gate = GenerationGate.from_settings(settings)
+        self.gate = GenerationGate.from_settings(settings.limits)
 
     def llm(self, backend: str) -> LLM | None:
         """The backend's LLM, created once and shared (its weights are loaded on first use)."""

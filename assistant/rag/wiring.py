@@ -15,4 +15,4 @@ if TYPE_CHECKING:
 def build_assistant(settings: Settings) -> Assistant:
     """An assistant over the current index; models load on first use."""
     embedder = LazyEmbedder(lambda: make_embed_model(settings))
-    return Assistant(settings, Knowledge(settings, embedder))
+    return Assistant(settings, Knowledge(settings.storage, settings.retrieval, embedder))

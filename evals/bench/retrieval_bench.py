@@ -25,7 +25,7 @@ def publish(settings: Settings, corpus: GrownCorpus, vectors: np.ndarray, like: 
     """Write the corpus as a new index version through `IndexStore.publish`, under cProfile."""
     began = time.perf_counter()
     profile = profile_top(
-        lambda _: IndexStore(settings).publish(
+        lambda _: IndexStore(settings.storage).publish(
             corpus.manifest, vectors.tolist(), embed_model=like.embed_model, fingerprint=like.fingerprint,
             files=like.files,
         ),
@@ -36,14 +36,14 @@ def publish(settings: Settings, corpus: GrownCorpus, vectors: np.ndarray, like: 
 
 def bench_retrieval(settings: Settings, embedder: LazyEmbedder, queries: Sequence[str]) -> dict[str, object]:
     """Load time of the index, then warm per-query latencies of each retriever."""
-    knowledge = Knowledge(settings, embedder)
+    knowledge = Knowledge(settings.storage, settings.retrieval, embedder)
     began = time.perf_counter()
     knowledge.version()  # loads manifest, BM25 and the Chroma collection
     load_s = round(time.perf_counter() - began, 2)
     for question in queries[:WARMUP_QUERIES]:
         knowledge.retrieve(question)
     return {
-        "chunks": IndexStore(settings).require_current().chunks,
+        "chunks": IndexStore(settings.storage).require_current().chunks,
         "load_s": load_s,
         "query_embedding": summarize_ms(time_calls(knowledge.query_vector, queries)),
         "query_embedding_torch_threads": summarize_ms(time_calls(embedder.query, queries)),

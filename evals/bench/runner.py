@@ -135,7 +135,7 @@ class _Run:
 
         self.seeds = self.data_settings("seeds")
         runs = [bench_ingest(self.seeds, list(self.seeds.storage.sources), self.embedder, "seeds")]
-        store = IndexStore(self.seeds)
+        store = IndexStore(self.seeds.storage)
         self.seed_info = store.require_current()
         self.seed_manifest = store.manifest(self.seed_info)
         self.bank = corpora.sentence_bank(self.seed_manifest)
@@ -227,7 +227,7 @@ class _Run:
         from assistant.rag.service import Assistant
         from assistant.rag.retriever import Knowledge
 
-        knowledge = Knowledge(self.seeds, self.embedder)
+        knowledge = Knowledge(self.seeds.storage, self.seeds.retrieval, self.embedder)
         answers: dict[str, Any] = {"extractive": bench_extractive(Assistant(self.seeds, knowledge), self.queries)}
         if not self.options.skip_local:
             self.progress("[bench] answers: local model, project and bare llama.cpp…")
