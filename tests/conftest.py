@@ -72,6 +72,14 @@ def fake_assistant(settings, fake_index, fake_embedder, scripted_llm):
     return Assistant(settings, Knowledge(settings.storage, settings.retrieval, fake_embedder), llms={"scripted": scripted_llm})
 
 
+@pytest.fixture
+def fake_service(settings):
+    """For front-end tests: the service's surface with scripted answers and recorded calls, no index."""
+    from tests.fakes import FakeService
+
+    return FakeService(settings)
+
+
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory, e5_model_dir):
     """Settings with the real embedding model; the index lives in a session temp folder."""
