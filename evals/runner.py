@@ -15,9 +15,9 @@ from evals.metrics import EvalRow, aggregate, score_item
 from evals.report import ReportInput, fmt, write_reports
 
 if TYPE_CHECKING:
+    from assistant.core.settings import Settings
     from assistant.core.types import Answer
     from assistant.rag.service import Assistant
-    from assistant.core.settings import Settings
 
 # The figures `format_summary` shows, in this order.
 HEADLINE = (

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.core.errors import storage_error
+from assistant.models.embedder import LazyEmbedder, make_embed_model
 from ingest import chunking, cleaning, loaders
 from ingest.documents import Article, Chunk
-from assistant.models.embedder import LazyEmbedder, make_embed_model
 from ingest.embedding_cache import EmbeddingCache
 from ingest.store import IndexInfo, IndexStore, Manifest
 

@@ -38,8 +38,8 @@ def _fail(exc: WelzijnError) -> typer.Exit:
 @app.command()
 def setup() -> None:
     """Build the local models (embedding folder, GGUF) if they are missing."""
-    from assistant.models.gguf import ensure_gguf
     from assistant.models.embedder import resolve_model
+    from assistant.models.gguf import ensure_gguf
 
     settings = _settings()
     try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from assistant.cli.render import format_footer, format_sources
+from assistant.core.errors import WelzijnError
 from assistant.core.types import Answer, Status, Token
 from assistant.rag.service import Assistant
-from assistant.core.errors import WelzijnError
-from assistant.cli.render import format_footer, format_sources
 
 WELCOME = (
     "Welzijn-assistent — stel een vraag over het debat over welzijnswerk en sociaal werk.\n"

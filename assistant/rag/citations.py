@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from assistant.core.types import Citation, Passage, SentenceCheck
 from assistant.rag.prompts import NOT_FOUND
 from assistant.text.scoring import scored_sentences
-from assistant.text.stems import content_stems, normalize_space, support
 from assistant.text.sentences import split_sentences
+from assistant.text.stems import content_stems, normalize_space, support
 
 MARKER = re.compile(r"\s*\[(\s*\d+(?:\s*[,;]\s*\d+)*\s*)\]")
 _LOOSE_MARKER = re.compile(r"\s*\((?:bron|source)\s*(\d+)\)", re.IGNORECASE)

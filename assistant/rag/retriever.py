@@ -15,8 +15,8 @@ from ingest.store import IndexInfo, IndexStore
 
 if TYPE_CHECKING:
     from assistant.core.settings import RetrievalSettings, StorageSettings
-    from ingest.documents import Article, Chunk
     from assistant.models.embedder import LazyEmbedder
+    from ingest.documents import Article, Chunk
 
 
 @dataclass

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assistant.rag.service import Assistant
-from assistant.rag.retriever import Knowledge
 from assistant.models.embedder import LazyEmbedder, make_embed_model
+from assistant.rag.retriever import Knowledge
+from assistant.rag.service import Assistant
 
 if TYPE_CHECKING:
     from assistant.core.settings import Settings

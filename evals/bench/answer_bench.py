@@ -6,14 +6,14 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from assistant.core.types import Answer, Token
-from evals.bench.stats import rate, summarize_ms
-from assistant.rag.service import Assistant
 from assistant.core.errors import WelzijnError
+from assistant.core.types import Answer, Token
+from assistant.rag.service import Assistant
+from evals.bench.stats import rate, summarize_ms
 
 if TYPE_CHECKING:
-    from assistant.rag.retriever import Knowledge
     from assistant.core.settings import Settings
+    from assistant.rag.retriever import Knowledge
 
 WARMUP_QUESTIONS = 2
 

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assistant.text.sentences import split_sentence_texts
 from ingest.chunking import chunk_article
 from ingest.documents import Article, Block
-from assistant.text.sentences import split_sentence_texts
 from ingest.store import Manifest
 
 if TYPE_CHECKING:

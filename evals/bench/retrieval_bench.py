@@ -6,16 +6,16 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from evals.bench.stats import profile_top, summarize_ms, time_calls
 from assistant.rag.retriever import Knowledge
+from evals.bench.stats import profile_top, summarize_ms, time_calls
 from ingest.store import IndexInfo, IndexStore
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from evals.bench.corpus import GrownCorpus
     from assistant.core.settings import Settings
     from assistant.models.embedder import LazyEmbedder
+    from evals.bench.corpus import GrownCorpus
 
 WARMUP_QUERIES = 3
 PROFILED_QUERIES = 20

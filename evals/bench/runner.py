@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.core.errors import WelzijnError
 from evals.bench import corpus as corpora
 from evals.bench.answer_bench import bench_extractive, bench_local
 from evals.bench.ingest_bench import bench_ingest, scaling
@@ -23,7 +24,6 @@ from evals.bench.servers import chroma_server
 from evals.bench.startup_bench import bench_startup, import_seconds
 from evals.bench.stats import REPO, rate
 from evals.bench.targets import evaluate_targets
-from assistant.core.errors import WelzijnError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -90,8 +90,8 @@ class _Run:
     def __init__(
         self, settings: Settings, options: BenchOptions, work: Path, progress: Progress, result: dict[str, Any]
     ) -> None:
-        from evals.dataset import flatten, load_questions
         from assistant.models.embedder import LazyEmbedder, make_embed_model
+        from evals.dataset import flatten, load_questions
 
         self.settings, self.options, self.work, self.progress, self.result = settings, options, work, progress, result
         self.embedder = LazyEmbedder(lambda: make_embed_model(settings))
@@ -224,8 +224,8 @@ class _Run:
         return row
 
     def answers(self) -> dict[str, Any]:
-        from assistant.rag.service import Assistant
         from assistant.rag.retriever import Knowledge
+        from assistant.rag.service import Assistant
 
         knowledge = Knowledge(self.seeds.storage, self.seeds.retrieval, self.embedder)
         answers: dict[str, Any] = {"extractive": bench_extractive(Assistant(self.seeds, knowledge), self.queries)}

@@ -7,8 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from evals.bench.servers import free_port, stop, venv_script
 from assistant.core.errors import WelzijnError
+from evals.bench.servers import free_port, stop, venv_script
 
 
 def bench_startup(data_dir: Path, backend: str, question: str, log: Path, timeout: float = 300) -> dict[str, object]:
