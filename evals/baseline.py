@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import WelzijnError
+from assistant.core.errors import WelzijnError
 from evals.metrics import METRICS
 
 

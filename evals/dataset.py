@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import WelzijnError
+from assistant.core.errors import WelzijnError
 
 CONVERSATION = "conversation"
 # Keys of a single question (top-level or a conversation turn) and the JSON type each must have.

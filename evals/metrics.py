@@ -11,8 +11,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from assistant.answer import Answer, Citation
-from assistant.textmatch import normalize_space, support
+from assistant.core.types import Answer, Citation
+from assistant.text.stems import normalize_space, support
 from evals.dataset import EvalItem
 
 
@@ -94,15 +94,15 @@ def fact_recall(answer: str, facts: Sequence[Sequence[str]]) -> float:
 
 def marker_numbers(text: str) -> list[int]:
     """The numbers of every [n] (or [n, m]) marker in `text`, in order, repeats included."""
-    from assistant.citations import MARKER  # imports the sentence splitter (nltk): only when scoring
+    from assistant.rag.citations import MARKER  # imports the sentence splitter (nltk): only when scoring
 
     return [int(part) for group in MARKER.findall(text) for part in group.replace(";", ",").split(",")]
 
 
 def answer_claims(answer: str) -> list[tuple[str, list[int]]]:
     """Each answer sentence without its markers, with the citation numbers it carries."""
-    from assistant.citations import MARKER
-    from ingest.sentences import split_sentences
+    from assistant.rag.citations import MARKER
+    from assistant.text.sentences import split_sentences
 
     claims = []
     for start, end in split_sentences(answer):

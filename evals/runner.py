@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import WelzijnError
+from assistant.core.errors import WelzijnError
 from evals.baseline import Comparison, compare, load_baseline, regressions
 from evals.dataset import EvalEntry, EvalItem, default_questions_path, flatten, load_questions
 from evals.metrics import EvalRow, aggregate, score_item
 from evals.report import ReportInput, fmt, write_reports
 
 if TYPE_CHECKING:
-    from assistant.answer import Answer
-    from assistant.engine import Assistant
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
+    from assistant.core.types import Answer
+    from assistant.rag.service import Assistant
 
 # The figures `format_summary` shows, in this order.
 HEADLINE = (
@@ -70,10 +70,10 @@ def run_eval(
     entries = load_questions(questions, limit=limit)
     baseline_figures = load_baseline(baseline) if baseline is not None else None  # fail before the slow part
     if assistant is None:
-        from assistant.service import build_assistant
+        from assistant.rag.wiring import build_assistant
 
         assistant = build_assistant(settings)
-    backend = backend or settings.backend
+    backend = backend or settings.llm.backend
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -82,12 +82,12 @@ def run_eval(
 
     assistant.warm_up(backend)  # model loading is a one-off, not part of any question's latency
     answers = ask_all(assistant, entries, backend, progress)
-    rows = [score_item(item, answer, settings.support_threshold) for item, answer in answers]
-    metrics = {"backend": backend, "questions": str(questions), "k": settings.top_k, **aggregate(rows)}
+    rows = [score_item(item, answer, settings.answering.support_threshold) for item, answer in answers]
+    metrics = {"backend": backend, "questions": str(questions), "k": settings.retrieval.top_k, **aggregate(rows)}
     metrics["items"] = [row.scores() for row in rows]
     result = EvalResult(metrics, rows, out_dir, backend, questions)
     if baseline_figures is not None:
-        result.comparisons = compare(metrics["overall"], baseline_figures, settings.eval_tolerance)
+        result.comparisons = compare(metrics["overall"], baseline_figures, settings.evals.eval_tolerance)
         result.regressions = regressions(result.comparisons)
 
     _write_jsonl(out_dir / "results.jsonl", (result_line(item, answer) for item, answer in answers))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from assistant.text.sentences import split_sentences
 from ingest.documents import Article, Block, Chunk
-from ingest.sentences import split_sentences
 
 
 def chunk_article(article: Article, size: int, overlap: int) -> list[Chunk]:

@@ -46,3 +46,8 @@ class Chunk:
     end: int
     heading: str | None
     is_comment: bool
+
+    @property
+    def indexed_text(self) -> str:
+        """What retrieval sees of the passage (embedded and BM25-indexed): the title gives it context."""
+        return f"{self.title}\n{self.text}"

@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import storage_error
+from assistant.core.errors import storage_error
+from assistant.models.embedder import LazyEmbedder, make_embed_model
 from ingest import chunking, cleaning, loaders
 from ingest.documents import Article, Chunk
-from ingest.embedding import EmbeddingCache, LazyEmbedder, make_embed_model
+from ingest.embedding_cache import EmbeddingCache
 from ingest.store import IndexInfo, IndexStore, Manifest
 
 if TYPE_CHECKING:
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
 
 CLEANING_VERSION = 3  # bump when cleaning or chunking changes what chunks look like
 
@@ -43,19 +44,14 @@ class IngestReport:
     seconds: float = 0.0
 
 
-def embed_input(chunk: Chunk) -> str:
-    """The text embedded for a passage: the article title gives it context."""
-    return f"{chunk.title}\n{chunk.text}"
-
-
 def fingerprint(settings: Settings) -> str:
     """Everything besides file contents that changes the chunks or their vectors."""
-    spec = [CLEANING_VERSION, settings.chunk_size, settings.chunk_overlap, embed_key(settings)]
+    spec = [CLEANING_VERSION, settings.ingest.chunk_size, settings.ingest.chunk_overlap, embed_key(settings)]
     return hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:16]
 
 
 def embed_key(settings: Settings) -> str:
-    return f"{settings.embed_model}|{settings.embed_passage_prefix}"
+    return f"{settings.embedding.embed_model}|{settings.embedding.embed_passage_prefix}"
 
 
 def _no_progress(batches: Iterable[list[str]], total: int) -> Iterable[list[str]]:
@@ -72,12 +68,12 @@ def run_ingest(
 ) -> IngestReport:
     """Index exactly the supported files under `paths`; unchanged input costs nothing."""
     began = time.perf_counter()
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     current = store.current()
-    files, skipped = loaders.discover(paths or settings.sources)
+    files, skipped = loaders.discover(paths or settings.storage.sources)
     raws: dict[str, loaders.RawFile] = {}
     for path in files:
-        loaded = loaders.load(path, settings.max_file_mb * 2**20)
+        loaded = loaders.load(path, settings.ingest.max_file_mb * 2**20)
         if isinstance(loaded, loaders.Skipped):
             skipped.append(loaded)
         elif loaded.source in raws:
@@ -100,12 +96,12 @@ def run_ingest(
             continue
         articles[source] = article
     hashes = {s: h for s, h in hashes.items() if s in articles}
-    chunks = [c for a in articles.values() for c in chunking.chunk_article(a, settings.chunk_size, settings.chunk_overlap)]
+    chunks = [c for a in articles.values() for c in chunking.chunk_article(a, settings.ingest.chunk_size, settings.ingest.chunk_overlap)]
     embedder = embedder or LazyEmbedder(lambda: make_embed_model(settings))
-    _check_writable(settings.data_dir / "cache", store.root / "versions")  # before any model loads
+    _check_writable(settings.storage.data_dir / "cache", store.root / "versions")  # before any model loads
     vectors, embedded = _embed(settings, chunks, embedder, progress)
     info = store.publish(
-        Manifest(articles, chunks), vectors, embed_model=settings.embed_model, fingerprint=fp, files=hashes
+        Manifest(articles, chunks), vectors, embed_model=settings.embedding.embed_model, fingerprint=fp, files=hashes
     )
     return IngestReport(
         files=len(articles), chunks=len(chunks), embedded=embedded, reused=len(chunks) - embedded,
@@ -140,12 +136,12 @@ def _embed(
     settings: Settings, chunks: list[Chunk], embedder: LazyEmbedder, progress: Progress
 ) -> tuple[list[list[float]], int]:
     """Vectors for all chunks, computing only those not in the cache; returns (vectors, computed)."""
-    cache = EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite", embed_key(settings))
+    cache = EmbeddingCache(settings.storage.data_dir / "cache" / "embeddings.sqlite", embed_key(settings))
     try:
-        texts = [embed_input(c) for c in chunks]
+        texts = [c.indexed_text for c in chunks]
         known = cache.get_many(texts)
         missing = list(dict.fromkeys(t for t in texts if t not in known))
-        size = settings.embed_batch_size
+        size = settings.embedding.embed_batch_size
         batches = [missing[i : i + size] for i in range(0, len(missing), size)]
         for batch in progress(batches, len(missing)):
             fresh = dict(zip(batch, embedder.passages(batch), strict=True))

@@ -18,13 +18,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import IndexMissing, WelzijnError, storage_error
+from assistant.core.errors import IndexMissing, WelzijnError, storage_error
 from ingest.documents import Article, Block, Chunk
 
 if TYPE_CHECKING:
     import chromadb
 
-    from assistant.settings import Settings
+    from assistant.core.settings import StorageSettings
 
 FORMAT = 1
 KEEP_OLD_VERSIONS = 1  # a server still reading the previous version keeps working until it reloads
@@ -72,11 +72,11 @@ def _fsync_dir(path: Path) -> None:
 
 
 class IndexStore:
-    """Reads and publishes index versions under `settings.index_dir`."""
+    """Reads and publishes index versions under `storage.index_dir`."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.root = settings.index_dir
+    def __init__(self, storage: StorageSettings) -> None:
+        self.storage = storage
+        self.root = storage.index_dir
         self.pointer = self.root / "CURRENT"
 
     # Reading
@@ -114,9 +114,9 @@ class IndexStore:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        if self.settings.chroma_host:
+        if self.storage.chroma_host:
             return chromadb.HttpClient(
-                host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
+                host=self.storage.chroma_host, port=self.storage.chroma_port, settings=chroma_settings
             )
         return chromadb.PersistentClient(path=str(self.version_dir(version) / "chroma"), settings=chroma_settings)
 
@@ -224,7 +224,7 @@ class IndexStore:
         for name in sorted(p.name for p in versions_root.iterdir() if p.is_dir()):
             if not drop(name):
                 continue
-            if self.settings.chroma_host:
+            if self.storage.chroma_host:
                 self._drop_server_collection(f"welzijn-{name}")
             shutil.rmtree(versions_root / name, ignore_errors=True)
 

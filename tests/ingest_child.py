@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def run(job: dict) -> None:
-    from assistant.settings import Settings
-    from ingest.embedding import LazyEmbedder
+    from assistant.core.settings import Settings
+    from assistant.models.embedder import LazyEmbedder
     from ingest.pipeline import run_ingest
     from tests.fakes import HashEmbedding
 
@@ -48,7 +48,7 @@ def serve() -> None:
     import llama_index.vector_stores.chroma  # noqa: F401
 
     import ingest.pipeline  # noqa: F401
-    from ingest.sentences import split_sentences
+    from assistant.text.sentences import split_sentences
     from tests.fakes import HashEmbedding
 
     split_sentences("Warm. Op.")

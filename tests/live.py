@@ -110,13 +110,13 @@ def static_site(root, port: int | None = None) -> Iterator[str]:
 
 
 def fake_assistant_for(settings, llms: dict | None = None):
-    """The seeds ingested with the deterministic fake embedding into `settings.data_dir`; an assistant on them."""
-    from assistant.engine import Assistant
-    from assistant.knowledge import Knowledge
-    from ingest.embedding import LazyEmbedder
+    """The seeds ingested with the deterministic fake embedding into `settings.storage.data_dir`; an assistant on them."""
+    from assistant.rag.service import Assistant
+    from assistant.rag.retriever import Knowledge
+    from assistant.models.embedder import LazyEmbedder
     from ingest.pipeline import run_ingest
     from tests.fakes import HashEmbedding
 
     embedder = LazyEmbedder(HashEmbedding)
     run_ingest(settings, embedder=embedder)
-    return Assistant(settings, Knowledge(settings, embedder), llms=llms)
+    return Assistant(settings, Knowledge(settings.storage, settings.retrieval, embedder), llms=llms)

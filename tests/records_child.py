@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.records import JsonlStore  # noqa: E402
+from assistant.rag.records import JsonlStore  # noqa: E402
 
 
 def main() -> None:

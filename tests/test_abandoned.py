@@ -34,8 +34,8 @@ def wait_until(check, timeout: float = 5.0) -> bool:
 
 
 def test_a_cancelled_wait_for_a_slot_ends_at_once_and_leaves_nothing_behind():
-    from assistant.errors import Cancelled
-    from assistant.gate import GenerationGate
+    from assistant.core.errors import Cancelled
+    from assistant.rag.queue import GenerationGate
 
     gate = GenerationGate(max_concurrent=1, max_queued=4, timeout=30)
     cancel = threading.Event()
@@ -62,7 +62,7 @@ def test_a_cancelled_wait_for_a_slot_ends_at_once_and_leaves_nothing_behind():
 
 
 def test_a_slot_held_too_long_is_reclaimed_and_reported_as_stuck_until_it_ends(caplog):
-    from assistant.gate import GenerationGate
+    from assistant.rag.queue import GenerationGate
 
     gate = GenerationGate(max_concurrent=1, max_queued=2, timeout=5, max_generation=0.3)
     stop_asked = threading.Event()
@@ -75,7 +75,7 @@ def test_a_slot_held_too_long_is_reclaimed_and_reported_as_stuck_until_it_ends(c
     thread = threading.Thread(target=stuck)
     thread.start()
     assert wait_until(lambda: gate.state().slots_in_use == 1)
-    with caplog.at_level(logging.WARNING, logger="assistant.gate"):
+    with caplog.at_level(logging.WARNING, logger="assistant.rag.queue"):
         with gate.slot():  # waits, then gets the reclaimed slot
             state = gate.state()
             assert state.stuck == 1 and state.slots_in_use == 1 and state.reclaimed_total == 1
@@ -96,16 +96,16 @@ def test_a_slot_held_too_long_is_reclaimed_and_reported_as_stuck_until_it_ends(c
 
 @pytest.fixture
 def slow_assistant(settings, fake_index, fake_embedder):
-    from assistant.engine import Assistant
-    from assistant.knowledge import Knowledge
+    from assistant.rag.service import Assistant
+    from assistant.rag.retriever import Knowledge
 
     llm = SlowLLM(delay=0.05).enqueue(*[WRR_REPLY] * 20)
-    return Assistant(settings, Knowledge(settings, fake_embedder), llms={"scripted": llm}), llm
+    return Assistant(settings, Knowledge(settings.storage, settings.retrieval, fake_embedder), llms={"scripted": llm}), llm
 
 
 def test_a_stream_cancelled_mid_answer_stops_the_model_and_frees_the_gate(slow_assistant):
-    from assistant.answer import Token
-    from assistant.errors import Cancelled
+    from assistant.core.types import Token
+    from assistant.core.errors import Cancelled
 
     assistant, llm = slow_assistant
     cancel = threading.Event()
@@ -122,7 +122,7 @@ def test_a_stream_cancelled_mid_answer_stops_the_model_and_frees_the_gate(slow_a
 
 
 def test_closing_the_stream_early_frees_the_gate(slow_assistant):
-    from assistant.answer import Token
+    from assistant.core.types import Token
 
     assistant, llm = slow_assistant
     events = assistant.stream(WRR_Q, backend="scripted")
@@ -136,8 +136,8 @@ def test_closing_the_stream_early_frees_the_gate(slow_assistant):
 @pytest.mark.parametrize("leave_after", [0, 1, 3])
 def test_leaving_the_async_stream_cancels_the_answer_and_logs_one_line(slow_assistant, caplog, leave_after):
     """0: after the first status line (before any token); 1 and 3: mid-answer."""
-    from assistant.answer import Token
-    from assistant.streaming import stream_answer
+    from assistant.core.types import Token
+    from assistant.rag.streaming import stream_answer
 
     assistant, llm = slow_assistant
     assistant.settings = assistant.settings.model_copy(update={"log_conversations": False})
@@ -152,7 +152,7 @@ def test_leaving_the_async_stream_cancels_the_answer_and_logs_one_line(slow_assi
         await events.aclose()
         return tokens
 
-    with caplog.at_level(logging.INFO, logger="assistant.streaming"):
+    with caplog.at_level(logging.INFO, logger="assistant.rag.streaming"):
         assert asyncio.run(leave_early()) == leave_after
         assert wait_until(lambda: assistant.gate.state().admitted == 0, 3)
         assert wait_until(lambda: "answer abandoned" in caplog.text, 3)
@@ -163,15 +163,15 @@ def test_leaving_the_async_stream_cancels_the_answer_and_logs_one_line(slow_assi
 
 
 def test_a_finished_answer_is_not_logged_as_abandoned(slow_assistant, caplog):
-    from assistant.answer import Answer
-    from assistant.streaming import stream_answer
+    from assistant.core.types import Answer
+    from assistant.rag.streaming import stream_answer
 
     assistant, _ = slow_assistant
 
     async def read_all() -> list:
         return [e async for e in stream_answer(assistant, WRR_Q, (), "scripted", channel="api")]
 
-    with caplog.at_level(logging.INFO, logger="assistant.streaming"):
+    with caplog.at_level(logging.INFO, logger="assistant.rag.streaming"):
         events = asyncio.run(read_all())
     assert isinstance(events[-1], Answer) and events[-1].citations
     assert "answer abandoned" not in caplog.text

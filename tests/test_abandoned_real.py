@@ -50,7 +50,7 @@ def hang_up(url: str, path: str, question: str, mode: str, amount: float) -> dic
 
 
 def test_ten_visitors_hang_up_and_the_next_question_is_answered(real_settings, real_index, caplog):
-    from assistant.service import build_assistant
+    from assistant.rag.wiring import build_assistant
     from assistant.web.app import create_app
 
     settings = real_settings.model_copy(update={
@@ -62,7 +62,7 @@ def test_ten_visitors_hang_up_and_the_next_question_is_answered(real_settings, r
     plans = [("seconds", round(rng.uniform(0.3, 1.0), 2))] * 3 + [("seconds", round(rng.uniform(2, 4), 2))] * 3
     plans += [("tokens", rng.randint(1, 6)) for _ in range(4)]
     rng.shuffle(plans)
-    with caplog.at_level(logging.INFO, logger="assistant.streaming"), live_server(app, log_config=None) as url:
+    with caplog.at_level(logging.INFO, logger="assistant.rag.streaming"), live_server(app, log_config=None) as url:
         began = time.monotonic()
         with ThreadPoolExecutor(len(plans)) as pool:
             visitors = list(pool.map(

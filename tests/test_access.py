@@ -1,4 +1,7 @@
-"""Who may do what: localhost by default, the optional API key, the rate limit, origins, and no leaked secrets."""
+"""Who may do what: localhost by default, the optional API key, the rate limit, origins, and no leaked secrets.
+
+Access rules run on the fake service; the secrets test runs the real answering stack (a backend that fails).
+"""
 
 from __future__ import annotations
 
@@ -24,21 +27,21 @@ def app_with(settings, assistant, **update):
 
 
 def test_server_listens_on_localhost_by_default(monkeypatch):
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
 
     monkeypatch.delenv("WELZIJN_HOST", raising=False)
     settings = Settings(_env_file=None)
-    assert settings.host == "127.0.0.1"
-    assert settings.api_key is None and settings.rate_limit_per_minute == 30
-    assert settings.max_concurrent_generations == 1 and settings.max_queued_requests == 8
+    assert settings.web.host == "127.0.0.1"
+    assert settings.limits.api_key is None and settings.limits.rate_limit_per_minute == 30
+    assert settings.limits.max_concurrent_generations == 1 and settings.limits.max_queued_requests == 8
 
 
 # --- API key -----------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def keyed(settings, fake_assistant):
-    app = app_with(settings, fake_assistant, api_key=SecretStr(API_SECRET), allowed_origins=[PARTNER])
+def keyed(settings, fake_service):
+    app = app_with(settings, fake_service, api_key=SecretStr(API_SECRET), allowed_origins=[PARTNER])
     with TestClient(app) as client:
         yield client
 
@@ -100,7 +103,7 @@ def test_the_widget_api_is_not_in_the_public_schema(keyed):
     assert "/api/ask" in paths and not any(p.startswith("/embed") for p in paths)
 
 
-def test_the_key_is_compared_in_constant_time(monkeypatch, settings, fake_assistant):
+def test_the_key_is_compared_in_constant_time(monkeypatch, settings, fake_service):
     import hmac
 
     import assistant.web.access as access
@@ -108,7 +111,7 @@ def test_the_key_is_compared_in_constant_time(monkeypatch, settings, fake_assist
     calls = []
     real = hmac.compare_digest
     monkeypatch.setattr(access.hmac, "compare_digest", lambda a, b: calls.append((a, b)) or real(a, b))
-    app = app_with(settings, fake_assistant, api_key=SecretStr(API_SECRET))
+    app = app_with(settings, fake_service, api_key=SecretStr(API_SECRET))
     with TestClient(app) as client:
         assert client.get("/api/articles", headers={"X-API-Key": "nope"}).status_code == 401
     assert calls == [(b"nope", API_SECRET.encode())]
@@ -117,8 +120,8 @@ def test_the_key_is_compared_in_constant_time(monkeypatch, settings, fake_assist
 # --- rate limit --------------------------------------------------------------------------------------
 
 
-def test_rate_limit_per_client_ip_gives_429_with_retry_after(settings, fake_assistant):
-    app = app_with(settings, fake_assistant, rate_limit_per_minute=3)
+def test_rate_limit_per_client_ip_gives_429_with_retry_after(settings, fake_service):
+    app = app_with(settings, fake_service, rate_limit_per_minute=3)
     with TestClient(app, client=("203.0.113.5", 40000)) as first, TestClient(app, client=("203.0.113.6", 40000)) as other:
         codes = [first.post("/api/ask", json={"question": WRR_Q}).status_code for _ in range(3)]
         assert codes == [200, 200, 200]
@@ -131,14 +134,14 @@ def test_rate_limit_per_client_ip_gives_429_with_retry_after(settings, fake_assi
         assert other.post("/api/ask", json={"question": WRR_Q}).status_code == 200  # another client
 
 
-def test_rate_limit_zero_is_off(settings, fake_assistant):
-    app = app_with(settings, fake_assistant, rate_limit_per_minute=0)
+def test_rate_limit_zero_is_off(settings, fake_service):
+    app = app_with(settings, fake_service, rate_limit_per_minute=0)
     with TestClient(app) as client:
         assert {client.get("/api/articles").status_code for _ in range(60)} == {200}
 
 
-def test_default_rate_limit_applies(settings, fake_assistant):
-    with TestClient(app_with(settings, fake_assistant)) as client:
+def test_default_rate_limit_applies(settings, fake_service):
+    with TestClient(app_with(settings, fake_service)) as client:
         codes = [client.get("/api/articles").status_code for _ in range(31)]
     assert codes[:30] == [200] * 30 and codes[30] == 429
 
@@ -146,8 +149,8 @@ def test_default_rate_limit_applies(settings, fake_assistant):
 # --- origins -----------------------------------------------------------------------------------------
 
 
-def test_only_configured_origins_may_call_or_frame(settings, fake_assistant):
-    app = app_with(settings, fake_assistant, allowed_origins=[PARTNER], api_key=SecretStr(API_SECRET))
+def test_only_configured_origins_may_call_or_frame(settings, fake_service):
+    app = app_with(settings, fake_service, allowed_origins=[PARTNER], api_key=SecretStr(API_SECRET))
     with TestClient(app) as client:
         key = {"X-API-Key": API_SECRET}
         ok = client.post("/api/ask", json={"question": WRR_Q}, headers=key | {"Origin": PARTNER})

@@ -51,7 +51,7 @@ def statuses(case: dict) -> list[int]:
 
 
 def leaks(text: str) -> bool:
-    from assistant import prompts
+    from assistant.rag import prompts
 
     lowered = text.lower()
     sentences = [s.strip().lower() for s in prompts.SYSTEM.split(". ") if len(s) > 30]
@@ -86,7 +86,7 @@ def test_corpus_is_well_formed_and_covers_every_channel():
         assert len(cases(channel)) >= 8, channel
     # The leak check would be void (or always fail) if a question itself held a prompt fragment.
     assert not any(leaks(question_of(c)) for c in CASES if c["kind"] == "question")
-    from assistant import prompts
+    from assistant.rag import prompts
 
     assert all(f in prompts.SYSTEM.lower() for f in LEAK_FRAGMENTS), "update LEAK_FRAGMENTS with the prompt"
 
@@ -98,13 +98,13 @@ def test_corpus_is_well_formed_and_covers_every_channel():
 def cli(monkeypatch, fake_assistant):
     from typer.testing import CliRunner
 
-    import assistant.service
+    import assistant.rag.wiring
 
-    monkeypatch.setattr(assistant.service, "build_assistant", lambda settings: fake_assistant)
+    monkeypatch.setattr(assistant.rag.wiring, "build_assistant", lambda settings: fake_assistant)
     runner = CliRunner()
 
     def invoke(*args: str):
-        from assistant.cli import app
+        from assistant.cli.app import app
 
         return runner.invoke(app, list(args))
 
@@ -135,7 +135,7 @@ def test_cli(cli, case):
 def test_cli_subprocess(real_settings, real_index, case_id):
     case = next(c for c in CASES if c["id"] == case_id)
     question = bytes.fromhex(case["bytes_hex"]) if "bytes_hex" in case else question_of(case).encode()
-    env = os.environ | {"WELZIJN_DATA_DIR": str(real_settings.data_dir), "WELZIJN_BACKEND": "extractive"}
+    env = os.environ | {"WELZIJN_DATA_DIR": str(real_settings.storage.data_dir), "WELZIJN_BACKEND": "extractive"}
     welzijn = Path(sys.executable).with_name("welzijn")
     done = subprocess.run([os.fsencode(welzijn), b"ask", question], capture_output=True, env=env, timeout=240)
     out = (done.stdout + done.stderr).decode("utf-8", "replace")
@@ -233,7 +233,7 @@ def test_api_still_answers_after_the_corpus(api_server):
 @pytest.mark.parametrize("reply_kind", ["verbatim", "cited", "uncited-answer"])
 def test_injection_obeyed_by_the_model_is_caught_by_the_citation_check(client_factory, scripted_llm, case, reply_kind):
     """The extractive backend cannot leak the prompt; a model could. The answer check refuses what it writes."""
-    from assistant import prompts
+    from assistant.rag import prompts
 
     replies = {
         "verbatim": prompts.SYSTEM,

@@ -18,13 +18,13 @@ from tests.conftest import REPO, SEEDS
 def seed_manifest(settings, fake_index):
     from ingest.store import IndexStore
 
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     return store.manifest(store.require_current())
 
 
 @pytest.fixture
 def bank(seed_manifest):
-    from assistant.bench.corpus import sentence_bank
+    from evals.bench.corpus import sentence_bank
 
     return sentence_bank(seed_manifest)
 
@@ -40,9 +40,9 @@ def test_sentence_bank_holds_distinct_dutch_sentences_of_the_seeds(bank):
 
 
 def test_grown_corpus_keeps_the_originals_and_has_the_asked_size(seed_manifest, bank, settings):
-    from assistant.bench.corpus import grow
+    from evals.bench.corpus import grow
 
-    corpus = grow(seed_manifest, bank, 500, chunk_size=settings.chunk_size, seed=1)
+    corpus = grow(seed_manifest, bank, 500, chunk_size=settings.ingest.chunk_size, seed=1)
     chunks = corpus.manifest.chunks
     assert len(chunks) == 500
     assert corpus.seed_chunks == len(seed_manifest.chunks)
@@ -55,11 +55,11 @@ def test_grown_corpus_keeps_the_originals_and_has_the_asked_size(seed_manifest, 
     for chunk, members in zip(synthetic, corpus.members, strict=True):
         assert chunk.text == " ".join(bank[i] for i in members)
         assert corpus.manifest.articles[chunk.source].text[chunk.start : chunk.end] == chunk.text
-        assert len(chunk.text) <= settings.chunk_size
+        assert len(chunk.text) <= settings.ingest.chunk_size
 
 
 def test_grown_corpus_is_deterministic_for_a_seed(seed_manifest, bank):
-    from assistant.bench.corpus import grow
+    from evals.bench.corpus import grow
 
     def texts(seed: int) -> list[str]:
         return [c.text for c in grow(seed_manifest, bank, 200, chunk_size=1000, seed=seed).manifest.chunks]
@@ -69,7 +69,7 @@ def test_grown_corpus_is_deterministic_for_a_seed(seed_manifest, bank):
 
 
 def test_a_size_up_to_the_seeds_is_the_seeds_alone(seed_manifest, bank):
-    from assistant.bench.corpus import grow
+    from evals.bench.corpus import grow
 
     corpus = grow(seed_manifest, bank, 10, chunk_size=1000)
     assert corpus.manifest.chunks == seed_manifest.chunks and corpus.members == []
@@ -78,7 +78,7 @@ def test_a_size_up_to_the_seeds_is_the_seeds_alone(seed_manifest, bank):
 def test_synthetic_vectors_are_normalised_means_of_their_sentences(seed_manifest, bank):
     import numpy as np
 
-    from assistant.bench.corpus import corpus_vectors, grow
+    from evals.bench.corpus import corpus_vectors, grow
 
     rng = np.random.default_rng(0)
     sentences = rng.normal(size=(len(bank), 8)).astype(np.float32)
@@ -93,7 +93,7 @@ def test_synthetic_vectors_are_normalised_means_of_their_sentences(seed_manifest
 
 
 def test_synthetic_article_files_survive_the_real_cleaning_and_chunking(tmp_path, bank, fake_embedder):
-    from assistant.bench.corpus import synthetic_files
+    from evals.bench.corpus import synthetic_files
     from ingest.pipeline import run_ingest
     from tests.conftest import make_settings
 
@@ -110,7 +110,7 @@ def test_synthetic_article_files_survive_the_real_cleaning_and_chunking(tmp_path
 
 # Statistics and options
 def test_latency_summary_interpolates_percentiles():
-    from assistant.bench.stats import rate, summarize_ms
+    from evals.bench.stats import rate, summarize_ms
 
     summary = summarize_ms([float(v) for v in range(1, 101)])
     assert summary["n"] == 100
@@ -121,8 +121,8 @@ def test_latency_summary_interpolates_percentiles():
 
 
 def test_sizes_option_is_parsed_and_bad_values_are_explained():
-    from assistant.bench.runner import SEEDS, parse_sizes
-    from assistant.errors import WelzijnError
+    from evals.bench.runner import SEEDS, parse_sizes
+    from assistant.core.errors import WelzijnError
 
     assert parse_sizes("seeds, 100_000,10000,10000") == (SEEDS, 10_000, 100_000)
     for bad in ("abc", "0", "75,,500", "-5"):
@@ -133,7 +133,7 @@ def test_sizes_option_is_parsed_and_bad_values_are_explained():
 def test_cli_rejects_bad_options_without_a_traceback():
     from typer.testing import CliRunner
 
-    from assistant.cli import app
+    from assistant.cli.app import app
 
     result = CliRunner().invoke(app, ["bench", "--sizes", "veel"])
     assert result.exit_code == 1
@@ -143,7 +143,7 @@ def test_cli_rejects_bad_options_without_a_traceback():
 
 
 def test_embed_timer_counts_only_the_embedding_loop():
-    from assistant.bench.ingest_bench import EmbedTimer
+    from evals.bench.ingest_bench import EmbedTimer
 
     timer = EmbedTimer()
     for _ in timer(iter([["a"], ["b"]]), 2):
@@ -155,11 +155,11 @@ def test_embed_timer_counts_only_the_embedding_loop():
 @pytest.fixture
 def small_result(settings, fake_index, fake_embedder, fake_assistant, tmp_path):
     """A result with the real data shapes: real stage functions on the fake index."""
-    from assistant.bench.answer_bench import bench_extractive
-    from assistant.bench.ingest_bench import bench_ingest, scaling
-    from assistant.bench.machine import load_average, machine_info
-    from assistant.bench.retrieval_bench import bench_retrieval
-    from assistant.bench.targets import evaluate_targets
+    from evals.bench.answer_bench import bench_extractive
+    from evals.bench.ingest_bench import bench_ingest, scaling
+    from evals.bench.machine import load_average, machine_info
+    from evals.bench.retrieval_bench import bench_retrieval
+    from evals.bench.targets import evaluate_targets
     from tests.conftest import make_settings
 
     questions = ["Welke vier typen burgers onderscheidt de WRR?", "Wie is Lex Staal?", "Wat is Verdiwel?"]
@@ -198,14 +198,14 @@ def test_targets_say_met_missed_or_not_measured(small_result):
     assert targets["local TTFT, project / bare llama.cpp (p50)"]["measured"] is None
     assert targets["unchanged re-ingest (slowest)"]["met"] is True
     small_result["startup"][0]["page_s"] = 8.5
-    from assistant.bench.targets import evaluate_targets
+    from evals.bench.targets import evaluate_targets
 
     again = {t["name"]: t for t in evaluate_targets(small_result)}
     assert again["page `/` answers after start (slowest backend)"]["met"] is False
 
 
 def test_report_has_every_section_and_the_figures(small_result, tmp_path):
-    from assistant.bench.report import plot_latency, to_markdown
+    from evals.bench.report import plot_latency, to_markdown
 
     text = to_markdown(small_result, "plot.png")
     headings = (
@@ -224,8 +224,8 @@ def test_report_has_every_section_and_the_figures(small_result, tmp_path):
 
 
 def test_local_summary_and_its_report(small_result):
-    from assistant.bench.answer_bench import _local_summary
-    from assistant.bench.report import to_markdown
+    from evals.bench.answer_bench import _local_summary
+    from evals.bench.report import to_markdown
 
     def run(ttft: float, total: float, speed: float) -> dict:
         return {"ttft_s": ttft, "total_s": total, "gen_tokens_per_s": speed}

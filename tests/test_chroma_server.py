@@ -48,7 +48,7 @@ def chroma_server(tmp_path):
 def test_ingest_and_query_through_a_chroma_server(tmp_path, chroma_server, fake_embedder):
     import chromadb
 
-    from assistant.knowledge import Knowledge
+    from assistant.rag.retriever import Knowledge
     from ingest.pipeline import run_ingest
 
     settings = make_settings(tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma_server, min_relevance=0.05)
@@ -56,7 +56,7 @@ def test_ingest_and_query_through_a_chroma_server(tmp_path, chroma_server, fake_
     assert first.chunks > 20
     # Nothing was written to an embedded store: the vectors live on the server.
     assert not any((tmp_path / "data" / "index").rglob("chroma.sqlite3"))
-    knowledge = Knowledge(settings, fake_embedder)
+    knowledge = Knowledge(settings.storage, settings.retrieval, fake_embedder)
     hits = knowledge.retrieve("Welke vier typen burgers onderscheidt de WRR?")
     assert hits[0].source == "003_b4ac6d7293bc88c6.txt"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import Passage
-from assistant.citations import check_answer, says_not_found
+from assistant.core.types import Passage
+from assistant.rag.citations import check_answer, says_not_found
 
 WRR = (
     "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers. "

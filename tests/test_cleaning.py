@@ -10,7 +10,7 @@ import pytest
 
 from ingest.cleaning import clean_article, is_chrome, looks_like_heading
 from ingest.documents import Article
-from ingest.sentences import split_sentence_texts
+from assistant.text.sentences import split_sentence_texts
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"
 SEEDS = {path.name[:3]: path for path in sorted(SEED_DIR.glob("*.txt"))}

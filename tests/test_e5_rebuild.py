@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest import e5_rebuild
-from ingest.e5_rebuild import MARKER_NAME, REQUIRED_FILES, ensure_e5_folder, folder_is_complete
+from assistant.models import e5_rebuild
+from assistant.models.e5_rebuild import MARKER_NAME, REQUIRED_FILES, ensure_e5_folder, folder_is_complete
 
 pytestmark = pytest.mark.slow
 
@@ -305,7 +305,7 @@ def test_interrupted_build_leaves_no_half_folder(tmp_path, monkeypatch):
 
 def test_killed_build_leaves_no_half_folder_and_is_cleaned_up(tmp_path):
     dest = tmp_path / "e5"
-    code = f"import pathlib, ingest.e5_rebuild as r; r.ensure_e5_folder(pathlib.Path({str(dest)!r}))"
+    code = f"import pathlib, assistant.models.e5_rebuild as r; r.ensure_e5_folder(pathlib.Path({str(dest)!r}))"
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
     try:
         deadline = time.monotonic() + 60

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from assistant.answer import Answer, Status, Token
-from assistant.errors import BadQuestion
+from assistant.core.types import Answer, Status, Token
+from assistant.core.errors import BadQuestion
 
 WRR_Q = "Welke vier typen burgers onderscheidt de WRR?"
 WRR_REPLY = "De WRR onderscheidt afhankelijke, afzijdige, afwachtende en actieve burgers [1]."

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.answer import Answer, Citation, Passage
-from assistant.errors import WelzijnError
+from assistant.core.types import Answer, Citation, Passage
+from assistant.core.errors import WelzijnError
 from evals.baseline import compare, load_baseline, regressions
 from evals.dataset import EvalItem, default_questions_path, flatten, load_questions
 from evals.metrics import (

@@ -206,7 +206,7 @@ def test_baseline_gate_passes_on_itself_and_fails_on_a_better_baseline(
     assert "Geen regressies" in format_summary(same)
 
     better = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    better["overall"]["recall@k"] = 1.0 + settings.eval_tolerance + 0.01  # unreachable: must regress
+    better["overall"]["recall@k"] = 1.0 + settings.evals.eval_tolerance + 0.01  # unreachable: must regress
     better["overall"]["total_p50_ms"] = 0.0  # faster latency in the baseline: never a regression
     (tmp_path / "better.json").write_text(json.dumps(better), encoding="utf-8")
     worse = run_eval(
@@ -232,7 +232,7 @@ def test_summary_lists_headline_figures_per_type(run):
 
 
 def test_cli_reports_a_bad_question_file_without_a_traceback(tmp_path, monkeypatch):
-    from assistant.cli import app
+    from assistant.cli.app import app
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(QUESTION_SET[0]) + "\n{kapot\n", encoding="utf-8")

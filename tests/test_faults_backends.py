@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.engine import Assistant
-from assistant.knowledge import Knowledge
+from assistant.rag.service import Assistant
+from assistant.rag.retriever import Knowledge
 from tests.conftest import MODELS, REPO
 from tests.live import free_port
 
@@ -71,7 +71,7 @@ def app_for(fake_index, fake_embedder):
     def build(settings):
         from assistant.web.app import create_app
 
-        return create_app(settings, assistant=Assistant(settings, Knowledge(settings, fake_embedder)))
+        return create_app(settings, assistant=Assistant(settings, Knowledge(settings.storage, settings.retrieval, fake_embedder)))
 
     return build
 
@@ -104,8 +104,8 @@ def test_without_fallback_the_api_says_503_and_stays_up(settings, tmp_path, app_
 
 
 def test_damaged_gguf_files_are_refused_before_llama_cpp_sees_them(tmp_path):
-    from assistant.errors import ModelMissing
-    from assistant.gguf_check import check_gguf
+    from assistant.core.errors import ModelMissing
+    from assistant.models.gguf_check import check_gguf
 
     reasons = {}
     for name, path in broken_models(tmp_path).items():
@@ -123,9 +123,9 @@ def _write(path: Path, data: bytes) -> Path:
 
 LOAD = """
 import sys
-from assistant.errors import WelzijnError
-from assistant.llms import make_llm
-from assistant.settings import Settings
+from assistant.core.errors import WelzijnError
+from assistant.models.llms import make_llm
+from assistant.core.settings import Settings
 try:
     make_llm(Settings(_env_file=None, local_model_path=sys.argv[1]), "local").load()
 except WelzijnError as exc:
@@ -151,9 +151,9 @@ def test_a_file_llama_cpp_rejects_is_a_python_error_not_a_crash(tmp_path):
 
 @pytest.mark.slow
 def test_the_real_model_passes_and_a_truncated_copy_is_refused(tmp_path):
-    from assistant.errors import ModelMissing
-    from assistant.gguf_check import check_gguf
-    from assistant.local_model import ensure_gguf
+    from assistant.core.errors import ModelMissing
+    from assistant.models.gguf_check import check_gguf
+    from assistant.models.gguf import ensure_gguf
 
     real = ensure_gguf(MODELS / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
     check_gguf(real)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import StorageError
-from ingest.embedding import LazyEmbedder
+from assistant.core.errors import StorageError
+from assistant.models.embedder import LazyEmbedder
 from ingest.pipeline import run_ingest
 from ingest.store import IndexInfo, IndexStore
 from tests.conftest import REPO, SEEDS, make_settings
@@ -43,9 +43,9 @@ def file_hashes(corpus: Path) -> dict[str, str]:
 
 def assert_complete(settings, query: bool = True) -> IndexInfo:
     """CURRENT names a version whose Chroma collection holds exactly its manifest's chunks, and it answers."""
-    from assistant.knowledge import Knowledge
+    from assistant.rag.retriever import Knowledge
 
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     info = store.require_current()
     manifest = store.manifest(info)
     collection = store.collection(info)
@@ -56,13 +56,13 @@ def assert_complete(settings, query: bool = True) -> IndexInfo:
     assert set(info.files) == set(manifest.articles)
     assert collection.query(query_embeddings=[stored["embeddings"][0]], n_results=3)["ids"][0]
     if query:
-        passages = Knowledge(settings, LazyEmbedder(HashEmbedding)).retrieve(WRR_Q)
+        passages = Knowledge(settings.storage, settings.retrieval, LazyEmbedder(HashEmbedding)).retrieve(WRR_Q)
         assert passages and passages[0].source == "003_b4ac6d7293bc88c6.txt"
     return info
 
 
 def unfinished_versions(settings) -> list[str]:
-    root = settings.index_dir / "versions"
+    root = settings.storage.index_dir / "versions"
     return [p.name for p in root.iterdir() if not (p / "info.json").exists()] if root.exists() else []
 
 
@@ -97,7 +97,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_good_ones_indexed(tmp_path,
     # The CLI prints every skipped file with its reason and still exits 0.
     from typer.testing import CliRunner
 
-    from assistant.cli import app
+    from assistant.cli.app import app
 
     monkeypatch.setattr("ingest.pipeline.make_embed_model", lambda _: HashEmbedding())
     monkeypatch.setenv("WELZIJN_DATA_DIR", str(tmp_path / "cli-data"))
@@ -167,7 +167,7 @@ def test_sigkill_at_random_moments_leaves_the_old_or_the_new_index(tmp_path):
             assert trial <= 40, outcomes
             name = "a" if trial % 2 else "b"
             corpus, hashes = corpora[name]
-            before = IndexStore(settings).require_current()
+            before = IndexStore(settings.storage).require_current()
             status, _ = forker.run(job(data, corpus, f"hash-{trial}"), kill_after=rng.uniform(0, duration * 1.25))
             killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
             assert killed or status == 0
@@ -202,7 +202,7 @@ def test_sigkill_during_a_real_embedding_ingest(tmp_path, e5_model_dir):
     data = tmp_path / "data"
     settings = make_settings(data, embed_model=str(e5_model_dir))
     run_ingest(settings.model_copy(update={"sources": [old_corpus]}), embedder=LazyEmbedder(HashEmbedding))
-    before = IndexStore(settings).require_current()
+    before = IndexStore(settings.storage).require_current()
     for delay in (4.0, 9.0, 14.0):
         shutil.rmtree(data / "cache", ignore_errors=True)  # every trial embeds everything again
         spec = json.dumps(job(data, new_corpus, str(e5_model_dir), real=True, batch=16))
@@ -288,13 +288,13 @@ def read_only(view: Path, first, changed: Path, fake_embedder) -> None:
         (view / "probe").write_text("x")
     with pytest.raises(StorageError, match=r"Kan niet schrijven in .*alleen-lezen"):
         run_ingest(settings, [changed], embedder=fake_embedder)
-    env = os.environ | {"WELZIJN_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
+    env = os.environ | {"WELZIJN_DATA_DIR": str(settings.storage.data_dir), "HF_HUB_OFFLINE": "1"}
     cli = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(changed)], capture_output=True, text=True,
                          cwd=REPO, env=env, timeout=120)
     assert cli.returncode == 1, cli.stderr
     assert "Fout: Kan niet schrijven in" in cli.stderr and "alleen-lezen" in cli.stderr
     assert "Traceback" not in cli.stderr + cli.stdout
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     assert store.require_current().version == first.version and store.manifest(store.require_current()).chunks
 
 
@@ -305,7 +305,7 @@ def test_disk_full_during_publish_keeps_the_old_index_and_frees_the_space(tmp_pa
     with pytest.raises(StorageError, match=r"Kan niet schrijven in .*de schijf is vol"):
         run_ingest(settings, rebuild=True, embedder=fake_embedder)
     assert assert_complete(settings).version == first.version
-    assert sorted(p.name for p in (settings.index_dir / "versions").iterdir()) == [first.version]
+    assert sorted(p.name for p in (settings.storage.index_dir / "versions").iterdir()) == [first.version]
     (small_disk / "vulling.bin").unlink()
     again = run_ingest(settings, rebuild=True, embedder=fake_embedder)
     assert assert_complete(settings).version == again.version != first.version

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import prompts
+from assistant.rag import prompts
 from tests.conftest import SEEDS
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
@@ -39,16 +39,16 @@ def hostile_index(settings, hostile_corpus, fake_embedder):
 
 @pytest.fixture
 def hostile_assistant(settings, hostile_index, fake_embedder, scripted_llm):
-    from assistant.engine import Assistant
-    from assistant.knowledge import Knowledge
+    from assistant.rag.service import Assistant
+    from assistant.rag.retriever import Knowledge
 
-    return Assistant(settings, Knowledge(settings, fake_embedder), llms={"scripted": scripted_llm})
+    return Assistant(settings, Knowledge(settings.storage, settings.retrieval, fake_embedder), llms={"scripted": scripted_llm})
 
 
 def manifest(settings):
     from ingest.store import IndexStore
 
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     return store.manifest(store.require_current())
 
 

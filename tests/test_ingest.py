@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embedding import LazyEmbedder
+from assistant.models.embedder import LazyEmbedder
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore
 from tests.conftest import SEEDS
@@ -24,20 +24,20 @@ def copy_seeds(dest: Path) -> Path:
 def test_first_ingest_indexes_every_seed(settings, fake_index):
     assert fake_index.files == 5 and fake_index.chunks > 20
     assert fake_index.embedded == fake_index.chunks and not fake_index.skipped
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     info = store.require_current()
     assert store.collection(info).count() == fake_index.chunks
     assert sorted(info.files) == sorted(p.name for p in SEEDS.iterdir())
 
 
 def test_chunks_point_at_their_exact_text_in_the_cleaned_article(settings, fake_index):
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     manifest = store.manifest(store.require_current())
     for chunk in manifest.chunks:
         article = manifest.articles[chunk.source]
         assert article.text[chunk.start : chunk.end] == chunk.text
         assert chunk.title == article.title
-        assert len(chunk.text) <= settings.chunk_size or "\n\n" not in chunk.text
+        assert len(chunk.text) <= settings.ingest.chunk_size or "\n\n" not in chunk.text
 
 
 def test_second_ingest_embeds_nothing(settings, fake_index, fake_embedder):
@@ -62,7 +62,7 @@ def test_changed_file_is_replaced_and_removed_file_deleted(tmp_path, settings, f
     assert second.changed == ["004_827db22ad720c57c.txt"]
     assert second.removed == ["001_190c03d3c127cfd8.txt"]
     assert 0 < second.embedded < first.embedded
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     info = store.require_current()
     manifest = store.manifest(info)
     assert "001_190c03d3c127cfd8.txt" not in manifest.articles
@@ -84,7 +84,7 @@ class Exploding(HashEmbedding):
 
 
 def test_interrupted_ingest_keeps_the_old_index_queryable(tmp_path, settings, fake_index, fake_embedder):
-    from assistant.knowledge import Knowledge
+    from assistant.rag.retriever import Knowledge
 
     corpus = copy_seeds(tmp_path / "corpus")
     for f in corpus.iterdir():
@@ -92,9 +92,9 @@ def test_interrupted_ingest_keeps_the_old_index_queryable(tmp_path, settings, fa
     one_at_a_time = settings.model_copy(update={"embed_batch_size": 1})
     with pytest.raises(RuntimeError, match="simulated crash"):
         run_ingest(one_at_a_time, [corpus], embedder=LazyEmbedder(Exploding))
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     assert store.require_current().version == fake_index.version
-    passages = Knowledge(settings, fake_embedder).retrieve("Welke vier typen burgers onderscheidt de WRR?")
+    passages = Knowledge(settings.storage, settings.retrieval, fake_embedder).retrieve("Welke vier typen burgers onderscheidt de WRR?")
     assert passages and passages[0].source == "003_b4ac6d7293bc88c6.txt"
     # The vectors computed before the crash are kept: the next run only embeds the rest.
     resumed = run_ingest(settings, [corpus], embedder=fake_embedder)
@@ -121,7 +121,7 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, settings, fake_em
     assert "leeg" in reasons["leeg.txt"] and "binair" in reasons["binair.txt"]
     assert "UTF-8" in reasons["latin1.txt"] and "niet ondersteund" in reasons["plaatje.png"]
     assert report.files == 2
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     manifest = store.manifest(store.require_current())
     page = manifest.articles["pagina.html"]
     assert page.title == "Buurtwerk in Deventer"
@@ -130,11 +130,11 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, settings, fake_em
 
 
 def test_no_index_gives_a_clear_message(settings, fake_embedder):
-    from assistant.errors import IndexMissing
-    from assistant.knowledge import Knowledge
+    from assistant.core.errors import IndexMissing
+    from assistant.rag.retriever import Knowledge
 
     with pytest.raises(IndexMissing, match="welzijn ingest"):
-        Knowledge(settings, fake_embedder).retrieve("vraag")
+        Knowledge(settings.storage, settings.retrieval, fake_embedder).retrieve("vraag")
 
 
 def write_pdf(path: Path, lines: list[str]) -> None:
@@ -159,7 +159,7 @@ def test_pdf_and_markdown_are_ingested_and_a_broken_pdf_is_skipped(tmp_path, set
     (corpus / "kapot.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     report = run_ingest(settings, [corpus], embedder=fake_embedder)
     assert {s.path.name for s in report.skipped} == {"kapot.pdf"}
-    store = IndexStore(settings)
+    store = IndexStore(settings.storage)
     articles = store.manifest(store.require_current()).articles
     assert "jongerenwerk" in articles["nota.pdf"].text
     assert "koffieochtend" in articles["notitie.md"].text

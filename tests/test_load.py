@@ -27,8 +27,8 @@ BUSY = "Het is nu te druk, probeer het zo opnieuw."
 
 
 def test_gate_admits_capacity_then_refuses_and_frees_places():
-    from assistant.errors import Busy
-    from assistant.gate import GenerationGate
+    from assistant.core.errors import Busy
+    from assistant.rag.queue import GenerationGate
 
     gate = GenerationGate(max_concurrent=1, max_queued=1, timeout=0.2)
     with gate.admit(), gate.admit():
@@ -138,7 +138,7 @@ LOAD_QUESTIONS = (
 
 @pytest.mark.slow
 def test_twenty_clients_five_questions_each_on_the_real_index(real_settings, real_index):
-    from assistant.service import build_assistant
+    from assistant.rag.wiring import build_assistant
     from assistant.web.app import create_app
 
     clients, per_client = 20, len(LOAD_QUESTIONS)

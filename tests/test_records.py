@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.errors import StorageError
-from assistant.records import ConversationLog, JsonlStore
+from assistant.core.errors import StorageError
+from assistant.rag.records import ConversationLog, JsonlStore
 from tests.conftest import REPO
 from tests.fakes import drain
 
@@ -93,30 +93,54 @@ def test_conversations_and_feedback_survive_a_restart(settings, fake_assistant, 
 def test_the_chat_page_logs_its_answers(settings, fake_assistant):
     from assistant.web.ui import ChatHandlers
 
-    log = ConversationLog(settings.conversations_path)
-    handlers = ChatHandlers(fake_assistant, settings, None, None, log)
+    handlers = ChatHandlers(fake_assistant, settings, None, None)  # the service writes the log itself
     drain(handlers.respond(WRR_Q, [], []))
-    [record] = ConversationLog(settings.conversations_path).read()
+    [record] = ConversationLog(settings.storage.conversations_path).read()
     assert record["channel"] == "ui" and record["question"] == WRR_Q and record["citations"]
 
 
 def test_log_conversations_false_writes_nothing(settings, fake_assistant):
     off = settings.model_copy(update={"log_conversations": False, "rate_limit_per_minute": 0})
+    from assistant.rag.service import Assistant
     from assistant.web.app import create_app
 
-    with TestClient(create_app(off, assistant=fake_assistant)) as client:
+    quiet = Assistant(off, fake_assistant.knowledge)
+    with TestClient(create_app(off, assistant=quiet)) as client:
         assert client.post("/api/ask", json={"question": WRR_Q, "backend": "extractive"}).status_code == 200
-    assert not settings.conversations_path.exists()
+    assert not settings.storage.conversations_path.exists()
 
 
 def test_a_full_disk_fails_feedback_clearly_but_answers_still_come(settings, fake_assistant):
     from assistant.web.feedback import FeedbackStore
 
+    fake_assistant.conversations = ConversationLog(Path("/dev/full"))
     app = make_app(settings, fake_assistant)
     app.state.feedback = FeedbackStore(Path("/dev/full"))
-    app.state.conversations = ConversationLog(Path("/dev/full"))
     with TestClient(app) as client:
         response = client.post("/api/feedback", json={"question": WRR_Q, "answer": "x", "liked": True})
         assert response.status_code == 503 and "de schijf is vol" in response.json()["error"]
         assert client.post("/api/ask", json={"question": WRR_Q, "backend": "extractive"}).status_code == 200
         assert client.get("/api/health").status_code == 200
+
+
+def test_feedback_keeps_the_channel_it_came_through(settings, fake_assistant):
+    vote = {"question": WRR_Q, "answer": "De WRR [1].", "liked": True}
+    with TestClient(make_app(settings, fake_assistant)) as client:
+        assert client.post("/api/feedback", json=vote).status_code == 201
+        assert client.post("/embed/api/feedback", json=vote).status_code == 201
+    from assistant.web.feedback import FeedbackStore
+
+    assert [r["channel"] for r in FeedbackStore(settings.storage.feedback_path).read()] == ["api", "widget"]
+
+
+def test_the_cli_logs_its_answers(settings, fake_assistant, monkeypatch):
+    from typer.testing import CliRunner
+
+    import assistant.rag.wiring
+    from assistant.cli.app import app
+
+    monkeypatch.setattr(assistant.rag.wiring, "build_assistant", lambda _: fake_assistant)
+    result = CliRunner().invoke(app, ["ask", WRR_Q, "--backend", "extractive"])
+    assert result.exit_code == 0, result.output
+    [record] = ConversationLog(settings.storage.conversations_path).read()
+    assert record["channel"] == "cli" and record["question"] == WRR_Q and record["citations"]

@@ -12,9 +12,9 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from assistant.engine import Assistant
-from assistant.errors import BackendUnavailable
-from assistant.knowledge import Knowledge
+from assistant.rag.service import Assistant
+from assistant.core.errors import BackendUnavailable
+from assistant.rag.retriever import Knowledge
 
 WRR_Q = "Welke vier typen burgers onderscheidt de WRR?"
 REPLY = "De WRR onderscheidt afhankelijke, afzijdige, afwachtende en actieve burgers [1]."
@@ -87,7 +87,7 @@ def llm_server():
 
 def assistant_for(settings, fake_index, fake_embedder, **overrides) -> Assistant:
     settings = settings.model_copy(update=overrides)
-    return Assistant(settings, Knowledge(settings, fake_embedder))
+    return Assistant(settings, Knowledge(settings.storage, settings.retrieval, fake_embedder))
 
 
 def test_openai_compatible_server(settings, fake_index, fake_embedder, llm_server):

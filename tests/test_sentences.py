@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.sentences import dutch_tokenizer, split_sentence_texts, split_sentences
+from assistant.text.sentences import dutch_tokenizer, split_sentence_texts, split_sentences
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 
@@ -157,5 +157,5 @@ def test_tokenizer_is_cached() -> None:
 
 
 def test_import_reads_no_model_files() -> None:
-    code = "import ingest.sentences as s; assert s.dutch_tokenizer.cache_info().currsize == 0"
+    code = "import assistant.text.sentences as s; assert s.dutch_tokenizer.cache_info().currsize == 0"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)

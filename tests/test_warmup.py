@@ -49,3 +49,19 @@ def test_a_failed_import_still_lets_requests_through(monkeypatch):
     done = threading.Event()
     threading.Thread(target=lambda: (warmup.wait_for_imports(10), done.set())).start()
     assert done.wait(1)
+
+
+def test_ready_gives_the_assistant_once_the_stack_is_imported(monkeypatch):
+    release = threading.Event()
+    monkeypatch.setattr(warmup_module, "import_answering_stack", lambda: release.wait(10))
+    assistant = _Assistant()
+    warmup = Warmup(assistant, "extractive")
+    warmup.start()
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(warmup.ready()))
+    waiter.start()
+    waiter.join(0.3)
+    assert got == []  # a handler asking for the service waits for the imports
+    release.set()
+    waiter.join(5)
+    assert got == [assistant]

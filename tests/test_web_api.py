@@ -1,4 +1,8 @@
-"""The HTTP API, pages and headers of the web app, on the fake index with a scripted LLM."""
+"""The HTTP API, pages and headers of the web app.
+
+HTTP-only behaviour (validation, headers, CORS, framing, docs, feedback) runs on the fake service;
+answering through HTTP (`engine_client`) runs on the fake index with a scripted LLM.
+"""
 
 from __future__ import annotations
 
@@ -22,14 +26,20 @@ def make_app(settings, assistant):
 
 
 @pytest.fixture
-def client(settings, fake_assistant):
+def client(settings, fake_service):
+    with TestClient(make_app(settings, fake_service)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def engine_client(settings, fake_assistant):
     with TestClient(make_app(settings, fake_assistant)) as test_client:
         yield test_client
 
 
-def test_ask_returns_the_answer_json_with_citations(client, scripted_llm):
+def test_ask_returns_the_answer_json_with_citations(engine_client, scripted_llm):
     scripted_llm.enqueue(WRR_REPLY)
-    response = client.post("/api/ask", json={"question": WRR_Q, "backend": "scripted"})
+    response = engine_client.post("/api/ask", json={"question": WRR_Q, "backend": "scripted"})
     assert response.status_code == 200
     data = response.json()
     assert data["answer"].startswith("De WRR onderscheidt") and "[1]" in data["answer"]
@@ -43,10 +53,10 @@ def test_ask_returns_the_answer_json_with_citations(client, scripted_llm):
     assert {"question", "answer", "refused", "citations", "retrieved", "timings_ms", "backend"} <= set(data)
 
 
-def test_ask_passes_the_history_for_follow_ups(client, scripted_llm):
+def test_ask_passes_the_history_for_follow_ups(engine_client, scripted_llm):
     scripted_llm.enqueue("Welke vier typen burgers onderscheidt de WRR in het rapport?", WRR_REPLY)
     history = [{"role": "user", "content": "Wat schrijft de WRR?"}, {"role": "assistant", "content": "Veel."}]
-    response = client.post(
+    response = engine_client.post(
         "/api/ask", json={"question": "Welke typen burgers?", "history": history, "backend": "scripted"}
     )
     assert response.status_code == 200
@@ -54,15 +64,15 @@ def test_ask_passes_the_history_for_follow_ups(client, scripted_llm):
     assert response.json()["citations"][0]["source"] == WRR_SOURCE
 
 
-def test_extractive_backend_answers_without_a_model(client):
-    response = client.post("/api/ask", json={"question": WRR_Q, "backend": "extractive"})
+def test_extractive_backend_answers_without_a_model(engine_client):
+    response = engine_client.post("/api/ask", json={"question": WRR_Q, "backend": "extractive"})
     assert response.status_code == 200
     assert response.json()["backend"] == "extractive" and response.json()["citations"]
 
 
-def test_stream_sends_tokens_then_the_answer(client, scripted_llm):
+def test_stream_sends_tokens_then_the_answer(engine_client, scripted_llm):
     scripted_llm.enqueue(WRR_REPLY)
-    response = client.post("/api/ask/stream", json={"question": WRR_Q, "backend": "scripted"})
+    response = engine_client.post("/api/ask/stream", json={"question": WRR_Q, "backend": "scripted"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
     events = parse_sse(response.text)
@@ -75,57 +85,57 @@ def test_stream_sends_tokens_then_the_answer(client, scripted_llm):
     assert answer["citations"][0]["source"] == WRR_SOURCE
 
 
-def test_stream_rejects_a_bad_question_with_400_before_streaming(client):
-    response = client.post("/api/ask/stream", json={"question": "   "})
+def test_stream_rejects_a_bad_question_with_400_before_streaming(engine_client):
+    response = engine_client.post("/api/ask/stream", json={"question": "   "})
     assert response.status_code == 400
     assert "leeg" in response.json()["error"]
 
 
-def test_stream_reports_an_error_event_when_the_backend_fails_mid_answer(client, scripted_llm):
+def test_stream_reports_an_error_event_when_the_backend_fails_mid_answer(engine_client, scripted_llm):
     from llama_index.core.base.llms.types import ChatMessage, ChatResponse
 
-    from assistant.errors import BackendUnavailable
+    from assistant.core.errors import BackendUnavailable
 
     def broken(*args, **kwargs):
         yield ChatResponse(message=ChatMessage(role="assistant", content="De WRR"), delta="De WRR")
         raise BackendUnavailable("De taalmodelserver is niet bereikbaar.")
 
     object.__setattr__(scripted_llm, "stream_chat", broken)
-    response = client.post("/api/ask/stream", json={"question": WRR_Q, "backend": "scripted"})
+    response = engine_client.post("/api/ask/stream", json={"question": WRR_Q, "backend": "scripted"})
     events = parse_sse(response.text)
     assert ("token", "De WRR") in events
     assert events[-1][0] == "error"
     assert json.loads(events[-1][1]) == {"error": "De taalmodelserver is niet bereikbaar."}
 
 
-def test_backend_failing_before_the_first_token_falls_back_to_extractive(client, scripted_llm):
-    from assistant.errors import BackendUnavailable
+def test_backend_failing_before_the_first_token_falls_back_to_extractive(engine_client, scripted_llm):
+    from assistant.core.errors import BackendUnavailable
 
     def broken(*args, **kwargs):
         raise BackendUnavailable("De taalmodelserver is niet bereikbaar.")
 
     object.__setattr__(scripted_llm, "stream_chat", broken)
-    data = client.post("/api/ask", json={"question": WRR_Q, "backend": "scripted"}).json()
+    data = engine_client.post("/api/ask", json={"question": WRR_Q, "backend": "scripted"}).json()
     assert data["backend"] == "extractive" and "niet bereikbaar" in data["notice"]
     assert data["citations"][0]["source"] == WRR_SOURCE
 
 
-def test_health_reports_index_version_and_articles(client, fake_index):
-    client.app.state.warmup.wait(30)
-    data = client.get("/api/health").json()
+def test_health_reports_index_version_and_articles(engine_client, fake_index):
+    engine_client.app.state.warmup.wait(30)
+    data = engine_client.get("/api/health").json()
     assert data["status"] == "ok"
     assert data["articles"] == 5
-    assert data["index_version"] == client.app.state.assistant.knowledge.version()
+    assert data["index_version"] == engine_client.app.state.assistant.knowledge.version()
     assert data["backend"] == "extractive"
 
 
 def test_health_is_503_without_an_index(tmp_path, fake_embedder):
-    from assistant.engine import Assistant
-    from assistant.knowledge import Knowledge
+    from assistant.rag.service import Assistant
+    from assistant.rag.retriever import Knowledge
     from tests.conftest import make_settings
 
     settings = make_settings(tmp_path / "empty")
-    app = make_app(settings, Assistant(settings, Knowledge(settings, fake_embedder)))
+    app = make_app(settings, Assistant(settings, Knowledge(settings.storage, settings.retrieval, fake_embedder)))
     with TestClient(app) as client:
         response = client.get("/api/health")
         assert response.status_code == 503 and response.json()["status"] == "no_index"
@@ -133,13 +143,13 @@ def test_health_is_503_without_an_index(tmp_path, fake_embedder):
         assert ask.status_code == 503 and "ingest" in ask.json()["error"]
 
 
-def test_article_by_source(client):
-    response = client.get(f"/api/articles/{WRR_SOURCE}")
+def test_article_by_source(engine_client):
+    response = engine_client.get(f"/api/articles/{WRR_SOURCE}")
     assert response.status_code == 200
     data = response.json()
     assert set(data) == {"source", "title", "author", "date", "text"}
     assert data["source"] == WRR_SOURCE and "WRR" in data["text"]
-    listing = client.get("/api/articles").json()
+    listing = engine_client.get("/api/articles").json()
     assert WRR_SOURCE in {a["source"] for a in listing} and len(listing) == 5
 
 
@@ -154,10 +164,10 @@ def test_unknown_or_traversing_article_is_404(client, name):
     assert page.status_code == 404
 
 
-def test_article_page_marks_the_cited_span(client, scripted_llm):
+def test_article_page_marks_the_cited_span(engine_client, scripted_llm):
     scripted_llm.enqueue(WRR_REPLY)
-    citation = client.post("/api/ask", json={"question": WRR_Q, "backend": "scripted"}).json()["citations"][0]
-    page = client.get("/" + citation["href"].split("#")[0])
+    citation = engine_client.post("/api/ask", json={"question": WRR_Q, "backend": "scripted"}).json()["citations"][0]
+    page = engine_client.get("/" + citation["href"].split("#")[0])
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     mark_id = f'id="c-{citation["start"]}-{citation["end"]}"'
     assert f"<mark {mark_id}>" in page.text
@@ -200,8 +210,8 @@ def test_article_page_escapes_article_text(settings, fake_assistant):
         ({"question": "Wie is Lex Staal?", "extra": 1}, 422),
     ],
 )
-def test_bad_input_gets_a_clear_4xx(client, body, status):
-    response = client.post("/api/ask", json=body)
+def test_bad_input_gets_a_clear_4xx(engine_client, body, status):
+    response = engine_client.post("/api/ask", json=body)
     assert response.status_code == status
     assert response.json()["error"]
 
@@ -258,18 +268,18 @@ def test_embed_page_and_chat_page_may_only_be_framed_by_allowed_origins(client):
     )
 
 
-def test_default_frame_ancestors_is_self_only(settings, fake_assistant):
+def test_default_frame_ancestors_is_self_only(settings, fake_service):
     from assistant.web.app import create_app
 
-    with TestClient(create_app(settings, assistant=fake_assistant)) as client:
+    with TestClient(create_app(settings, assistant=fake_service)) as client:
         assert client.get("/embed").headers["content-security-policy"].endswith("frame-ancestors 'self'")
 
 
-def test_invalid_configured_origins_are_dropped(settings, fake_assistant):
+def test_invalid_configured_origins_are_dropped(settings, fake_service):
     from assistant.web.app import create_app
 
     bad = settings.model_copy(update={"allowed_origins": ["https://ok.example", "x; script-src *", "https://a b"]})
-    with TestClient(create_app(bad, assistant=fake_assistant)) as client:
+    with TestClient(create_app(bad, assistant=fake_service)) as client:
         csp = client.get("/embed").headers["content-security-policy"]
     assert csp.endswith("frame-ancestors 'self' https://ok.example")
 
@@ -290,7 +300,7 @@ def test_openapi_docs_list_the_api_and_load_nothing_from_a_cdn(client):
     assert {"/api/ask", "/api/ask/stream", "/api/health", "/api/articles/{source}"} <= set(paths)
 
 
-def test_feedback_is_appended_and_survives_a_restart(settings, fake_assistant):
+def test_feedback_is_appended_and_survives_a_restart(settings, fake_service):
     from assistant.web.feedback import FeedbackStore
 
     vote = {
@@ -300,15 +310,15 @@ def test_feedback_is_appended_and_survives_a_restart(settings, fake_assistant):
         "liked": True,
         "backend": "scripted",
     }
-    with TestClient(make_app(settings, fake_assistant)) as client:
+    with TestClient(make_app(settings, fake_service)) as client:
         assert client.post("/api/feedback", json=vote).status_code == 201
-    with TestClient(make_app(settings, fake_assistant)) as client:  # a new process would do the same
+    with TestClient(make_app(settings, fake_service)) as client:  # a new process would do the same
         assert client.post("/api/feedback", json=vote | {"liked": False}).status_code == 201
         assert client.post("/api/feedback", json={"liked": "maybe"}).status_code == 422
-    records = FeedbackStore(settings.feedback_path).read()
+    records = FeedbackStore(settings.storage.feedback_path).read()
     assert [r["liked"] for r in records] == [True, False]
     assert records[0]["question"] == WRR_Q and records[0]["citations"][0]["source"] == WRR_SOURCE
-    assert settings.feedback_path.read_text(encoding="utf-8").count("\n") == 2
+    assert settings.storage.feedback_path.read_text(encoding="utf-8").count("\n") == 2
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/api/nope"), ("POST", "/api/ask/nope"), ("DELETE", "/api/ask")])

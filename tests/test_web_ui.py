@@ -1,4 +1,4 @@
-"""The chat page's handlers and Markdown formatting, without a browser."""
+"""The chat page's handlers and Markdown formatting, without a browser, on a fake service."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ WRR_Q = "Welke vier typen burgers onderscheidt de WRR?"
 
 
 @pytest.fixture
-def handlers(settings, fake_assistant):
+def handlers(settings, fake_service):
     from assistant.web.feedback import FeedbackStore
     from assistant.web.ui import ChatHandlers
 
-    return ChatHandlers(fake_assistant, settings, FeedbackStore(settings.feedback_path), None)
+    return ChatHandlers(fake_service, settings, FeedbackStore(settings.storage.feedback_path), None)
 
 
 def run(handlers, question, messages=None, turns=None):
@@ -46,23 +46,20 @@ def handlers_md(text):
     return md_text(text)
 
 
-def test_follow_up_sends_the_earlier_turns_as_history(handlers, fake_assistant, monkeypatch):
+def test_follow_up_sends_the_earlier_turns_as_history(handlers, fake_service):
     _, messages, turns = run(handlers, WRR_Q)[-1]
-    seen = []
-    original = fake_assistant.stream
-
-    def spy(question, history=(), backend=None):
-        seen.append(list(history))
-        return original(question, history, backend)
-
-    monkeypatch.setattr(fake_assistant, "stream", spy)
     _, messages, turns = run(handlers, "Hoeveel procent is actief?", messages, turns)[-1]
-    assert seen[0][0] == {"role": "user", "content": WRR_Q}
-    assert seen[0][1]["role"] == "assistant" and "[1]" in seen[0][1]["content"]
+    seen = fake_service.calls[1]["history"]
+    assert seen[0] == {"role": "user", "content": WRR_Q}
+    assert seen[1]["role"] == "assistant" and "[1]" in seen[1]["content"]
+    assert [c["channel"] for c in fake_service.calls] == ["ui", "ui"]
     assert [t["first"] for t in turns] == [0, 3]
 
 
-def test_errors_are_shown_in_the_chat_not_raised(handlers):
+def test_errors_are_shown_in_the_chat_not_raised(handlers, fake_service):
+    from assistant.core.errors import BadQuestion
+
+    fake_service.enqueue(BadQuestion("De vraag is te lang (5000 tekens, maximaal 1000). Maak hem korter."))
     _, messages, turns = run(handlers, "x" * 5000)[-1]
     assert messages[-1]["content"].startswith("**Fout:**") and "te lang" in messages[-1]["content"]
     assert turns == []
@@ -101,14 +98,17 @@ def test_ask_endpoint_returns_the_answer_json(handlers):
     assert data["citations"] and data["backend"] == "extractive"
 
 
-def test_ask_endpoint_turns_project_errors_into_gradio_errors(handlers):
+def test_ask_endpoint_turns_project_errors_into_gradio_errors(handlers, fake_service):
     import gradio as gr
 
+    from assistant.core.errors import BadQuestion
+
+    fake_service.enqueue(BadQuestion("Stel een vraag: de vraag is leeg."))
     with pytest.raises(gr.Error, match="leeg"):
         handlers.ask("")
 
 
-def test_status_line_and_article_list_read_the_current_index(handlers, fake_assistant):
+def test_status_line_and_article_list_read_the_current_index(handlers):
     text, _ = handlers.status()
     assert "Klaar" in text and "5 artikelen" in text
     listing = handlers.article_list()
@@ -116,7 +116,7 @@ def test_status_line_and_article_list_read_the_current_index(handlers, fake_assi
 
 
 def test_comment_citations_say_so():
-    from assistant.answer import Answer, Citation
+    from assistant.core.types import Answer, Citation
     from assistant.web.present import md_sources
 
     citation = Citation(n=1, source="a.txt", title="T", quote="Ik ben het oneens.", start=5, end=23, is_comment=True)
@@ -125,9 +125,9 @@ def test_comment_citations_say_so():
     assert "reactie onder het artikel" in md_sources(answer)
 
 
-def test_build_ui_has_the_documented_api_names(settings, fake_assistant):
+def test_build_ui_has_the_documented_api_names(settings, fake_service):
     from assistant.web.ui import build_ui
 
-    demo = build_ui(fake_assistant, settings)
+    demo = build_ui(fake_service, settings)
     names = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
     assert {"ask", "chat"} <= names

@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from assistant.web.routes import API, API_PATHS
 from assistant.web.security import error_response
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
-KEY_PREFIX = "/api/"  # the JSON API for third parties; the widget's copy under /embed/api/ is public
-OPEN_PATHS = frozenset({"/api/health"})  # readiness probes carry no key and reveal nothing
-LIMITED_PREFIXES = ("/api/", "/embed/api/")
+KEY_PREFIX = f"{API.prefix}/"  # the JSON API for third parties; the widget's copy is public
+OPEN_PATHS = frozenset({f"{API.prefix}/health"})  # readiness probes carry no key and reveal nothing
+LIMITED_PREFIXES = API_PATHS
 KEY_MISSING = "Deze API vraagt een sleutel: stuur `Authorization: Bearer <sleutel>` of `X-API-Key: <sleutel>`."
 KEY_WRONG = "De API-sleutel klopt niet."
 TOO_MANY = "Te veel vragen in korte tijd. Probeer het over {seconds} seconden opnieuw."

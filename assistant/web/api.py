@@ -5,17 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from assistant.answer import Answer, Event, Status, Token
-from assistant.errors import BackendUnavailable, Busy, IndexMissing, ModelMissing, StorageError, WelzijnError
-from assistant.streaming import stream_answer
+from assistant.core.types import Answer, Event, Status, Token
+from assistant.core.errors import BackendUnavailable, Busy, IndexMissing, ModelMissing, StorageError, WelzijnError
+from assistant.core.settings import backend_names
+from assistant.rag.service import Assistant
+from assistant.rag.streaming import stream_answer
 from assistant.web.present import answer_json
+from assistant.web.routes import API, Channel
 from assistant.web.security import dumps, error_response
+from assistant.web.warmup import ready_service
 
 ERRORS = {404: {"description": "Niet gevonden"}, 400: {"description": "Ongeldige vraag"}}
 
@@ -39,7 +43,7 @@ class AskRequest(BaseModel):
         default_factory=list, max_length=40, description="Earlier turns, oldest first, for follow-up questions."
     )
     backend: str | None = Field(
-        None, pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="local, ollama, openai or extractive; unset: the default."
+        None, pattern=r"^[a-z][a-z0-9_-]{0,31}$", description=f"{backend_names()}; unset: the default."
     )
 
 
@@ -75,31 +79,23 @@ def error_status(exc: WelzijnError) -> int:
     return 400  # BadQuestion and anything else the user can fix by asking differently
 
 
-def make_router(prefix: str = "/api", public: bool = True) -> APIRouter:
-    """The API under `prefix`; `public=False` leaves it out of the OpenAPI schema (the widget's copy)."""
-    router = APIRouter(prefix=prefix, tags=["api"], include_in_schema=public)
-    channel = "widget" if prefix.startswith("/embed") else "api"  # for the conversation log
+def make_router(channel: Channel = API) -> APIRouter:
+    """The API under the channel's prefix; the widget's copy stays out of the OpenAPI schema."""
+    router = APIRouter(prefix=channel.prefix, tags=["api"], include_in_schema=channel.public)
 
     @router.post("/ask", summary="Answer one question", responses=ERRORS)
-    def ask(body: AskRequest, request: Request) -> dict[str, Any]:
+    def ask(body: AskRequest, assistant: Assistant = Depends(ready_service)) -> dict[str, Any]:
         """The checked answer with numbered citations (`Answer.to_json()` plus notice, links, suggestions)."""
-        assistant = request.app.state.assistant
-        request.app.state.warmup.wait_for_imports()
-        answer = assistant.answer(body.question, _history(body), body.backend)
-        request.app.state.conversations.record(channel, answer)
-        return answer_json(answer)
+        return answer_json(assistant.answer(body.question, _history(body), body.backend, channel.name))
 
     @router.post(
         "/ask/stream",
         summary="Answer one question as server-sent events",
         responses={200: {"content": {"text/event-stream": {}}}, **ERRORS},
     )
-    async def ask_stream(body: AskRequest, request: Request):
+    async def ask_stream(body: AskRequest, assistant: Assistant = Depends(ready_service)):
         """Events: `status` (progress text), `token` (answer text), then `answer` (JSON) or `error` ({"error"})."""
-        assistant = request.app.state.assistant
-        await run_in_threadpool(request.app.state.warmup.wait_for_imports)
-        events = _logged(stream_answer(assistant, body.question, _history(body), body.backend, channel=channel),
-                         request, channel)
+        events = stream_answer(assistant, body.question, _history(body), body.backend, channel=channel.name)
         # The first event comes after the question is checked: bad input still gets a 4xx status.
         first = await anext(events, None)
         # A client that goes away ends `events` early, which stops the answer and frees its place.
@@ -115,7 +111,7 @@ def make_router(prefix: str = "/api", public: bool = True) -> APIRouter:
         body: dict[str, Any] = {
             "status": state.warmup.status,
             "index_version": info.version if info else None,
-            "backend": state.settings.backend,
+            "backend": state.settings.llm.backend,
             "articles": len(info.files) if info else 0,
             "queue": queue.to_json(),
         }
@@ -143,22 +139,11 @@ def make_router(prefix: str = "/api", public: bool = True) -> APIRouter:
 
     @router.post("/feedback", summary="Thumbs up or down for an answer", status_code=201)
     def feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:
-        record = {"channel": "api", **body.model_dump()}
+        record = {"channel": channel.name, **body.model_dump()}
         request.app.state.feedback.append(record)
         return {"stored": True}
 
     return router
-
-
-async def _logged(events: AsyncIterator[Event], request: Request, channel: str) -> AsyncIterator[Event]:
-    """The events, passed on; the final answer also goes to the conversation log (in a worker thread)."""
-    try:
-        async for event in events:
-            if isinstance(event, Answer):
-                await run_in_threadpool(request.app.state.conversations.record, channel, event)
-            yield event
-    finally:
-        await events.aclose()  # type: ignore[attr-defined]
 
 
 def _history(body: AskRequest) -> list[dict[str, str]]:

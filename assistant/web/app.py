@@ -11,11 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.errors import Busy, WelzijnError
+from assistant.core.errors import Busy, WelzijnError
 from assistant.web import api, pages
 from assistant.web.access import ApiKeyMiddleware, RateLimitMiddleware
-from assistant.records import ConversationLog
 from assistant.web.feedback import FeedbackStore
+from assistant.web.routes import API, API_PATHS, CHANNELS
 from assistant.web.security import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
@@ -28,8 +28,8 @@ from assistant.web.security import (
 from assistant.web.warmup import Warmup
 
 if TYPE_CHECKING:
-    from assistant.engine import Assistant
-    from assistant.settings import Settings
+    from assistant.rag.service import Assistant
+    from assistant.core.settings import Settings
 
 
 def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI:
@@ -39,10 +39,10 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     from assistant.web.ui import build_ui, theme
 
     if assistant is None:
-        from assistant.service import build_assistant
+        from assistant.rag.wiring import build_assistant
 
         assistant = build_assistant(settings)
-    warmup = Warmup(assistant, settings.backend)
+    warmup = Warmup(assistant, settings.llm.backend)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -60,39 +60,39 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.warmup = warmup
-    app.state.feedback = FeedbackStore(settings.feedback_path)
-    app.state.conversations = ConversationLog(settings.conversations_path, enabled=settings.log_conversations)
-    app.state.frame_ancestors = frame_ancestors(settings.allowed_origins)
+    app.state.feedback = FeedbackStore(settings.storage.feedback_path)
+    app.state.conversations = assistant.conversations  # written by the service itself
+    app.state.frame_ancestors = frame_ancestors(settings.web.allowed_origins)
 
     _add_error_handlers(app)
     _add_docs(app)
-    app.include_router(api.make_router())
-    # The widget's own copy of the API: never behind the key (anyone may use a public widget), still rate-limited.
-    app.include_router(api.make_router("/embed/api", public=False))
+    # The widget's own copy of the API is never behind the key (anyone may use a public widget), still rate-limited.
+    for channel in CHANNELS:
+        app.include_router(api.make_router(channel))
     app.include_router(pages.make_router())
 
-    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    @app.api_route(API.prefix + "/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     async def unknown_api_route(rest: str):
         # Without this the chat page (mounted at /) would answer with its own, differently shaped 404.
         return error_response(404, "Onbekend API-adres of -methode: zie /docs.")
 
     # Middleware added last runs first: size limit, CORS, headers, rate limit, then the API key.
-    if settings.api_key is not None:
-        app.add_middleware(ApiKeyMiddleware, key=settings.api_key)
-    if settings.rate_limit_per_minute:
-        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    if settings.limits.api_key is not None:
+        app.add_middleware(ApiKeyMiddleware, key=settings.limits.api_key)
+    if settings.limits.rate_limit_per_minute:
+        app.add_middleware(RateLimitMiddleware, per_minute=settings.limits.rate_limit_per_minute)
     app.add_middleware(SecurityHeadersMiddleware, frame_policy=app.state.frame_ancestors)
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=clean_origins(settings.allowed_origins),
+        allow_origins=clean_origins(settings.web.allowed_origins),
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],  # gradio's own client (the <gradio-app> element) sends extra headers
         allow_credentials=False,
         max_age=600,
     )
-    app.add_middleware(BodyLimitMiddleware, prefix=("/api/", "/embed/api/"))
+    app.add_middleware(BodyLimitMiddleware, prefix=API_PATHS)
 
-    blocks = build_ui(assistant, settings, app.state.feedback, warmup, app.state.conversations)
+    blocks = build_ui(assistant, settings, app.state.feedback, warmup)
     return gr.mount_gradio_app(
         app,
         blocks,
@@ -102,8 +102,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         footer_links=["api"],
         run_history=False,
         ssr_mode=False,
-        server_name=settings.host,
-        server_port=settings.port,
+        server_name=settings.web.host,
+        server_port=settings.web.port,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.records import JsonlStore
+from assistant.rag.records import JsonlStore
 
 
 class FeedbackStore(JsonlStore):

@@ -7,7 +7,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from assistant.answer import Answer, Citation
+from assistant.core.types import Answer, Citation
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:])")
 _ESCAPED_MARKER = re.compile(r"\\\[(\d+)\\\]")

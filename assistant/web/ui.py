@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 
-from assistant.answer import Answer, Status, Token
-from assistant.errors import Busy, WelzijnError
-from assistant.streaming import stream_answer
+from assistant.core.types import Answer, Status, Token
+from assistant.core.errors import Busy, WelzijnError
+from assistant.rag.streaming import stream_answer
 from assistant.web.present import (
     answer_json,
     article_href,
@@ -21,9 +21,8 @@ from assistant.web.present import (
 if TYPE_CHECKING:
     import gradio as gr
 
-    from assistant.engine import Assistant
-    from assistant.settings import Settings
-    from assistant.records import ConversationLog
+    from assistant.rag.service import Assistant
+    from assistant.core.settings import Settings
     from assistant.web.feedback import FeedbackStore
     from assistant.web.warmup import Warmup
 
@@ -48,12 +47,12 @@ class ChatHandlers:
     """Event handlers; they call the assistant and only format what it returns. No user state here."""
 
     def __init__(self, assistant: "Assistant", settings: "Settings", feedback: "FeedbackStore | None",
-                 warmup: "Warmup | None", conversations: "ConversationLog | None" = None) -> None:
+                 warmup: "Warmup | None") -> None:
         self.assistant = assistant
         self.settings = settings
         self.feedback = feedback
         self.warmup = warmup
-        self.conversations = conversations
+        self.ready = warmup.ready if warmup is not None else (lambda: assistant)
 
     async def respond(self, question: str, messages: list | None, turns: list[Turn] | None) -> AsyncIterator[tuple]:
         """Stream one answer into the chat; yields (question box, chat messages, turns).
@@ -70,10 +69,9 @@ class ChatHandlers:
         yield "", messages, turns
         streamed = ""
         answer: Answer | None = None
-        if self.warmup is not None:
-            await run_in_threadpool(self.warmup.wait_for_imports)
+        assistant = await run_in_threadpool(self.ready)  # waits while the answering stack is imported
         try:
-            async for event in stream_answer(self.assistant, question, history_from(turns), None, channel="ui"):
+            async for event in stream_answer(assistant, question, history_from(turns), None, channel="ui"):
                 if isinstance(event, Status) and not streamed:
                     messages[-1] = _pending(event.text)
                 elif isinstance(event, Token):
@@ -95,8 +93,6 @@ class ChatHandlers:
             return
         if answer is None:  # stream() always ends with an Answer
             return
-        if self.conversations is not None:
-            await run_in_threadpool(self.conversations.record, "ui", answer)
         messages[-1] = {"role": "assistant", "content": md_answer(answer) + "\n\n" + md_footer(answer, self.model(answer))}
         sources = md_sources(answer)
         if sources:
@@ -112,10 +108,6 @@ class ChatHandlers:
             "last": len(messages) - 1,
         })
         yield "", messages, turns
-
-    def _wait_for_imports(self) -> None:
-        if self.warmup is not None:
-            self.warmup.wait_for_imports()
 
     def model(self, answer: Answer) -> str:
         """The model behind the backend that answered, for the footer under each answer."""
@@ -148,9 +140,8 @@ class ChatHandlers:
         """API endpoint for gradio_client: the answer as JSON (the same shape as POST /api/ask)."""
         import gradio as gr
 
-        self._wait_for_imports()
         try:
-            return answer_json(self.assistant.answer(question, history or [], backend or None))
+            return answer_json(self.ready().answer(question, history or [], backend or None))
         except WelzijnError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc
 
@@ -159,7 +150,7 @@ class ChatHandlers:
         import gradio as gr
 
         info = self.assistant.knowledge.store.current()
-        backend = self.settings.backend
+        backend = self.settings.llm.backend
         if info is None:
             return "**Let op:** er is nog geen index. Run `welzijn ingest` en laad de pagina opnieuw.", gr.Timer(active=False)
         if self.warmup is not None and self.warmup.status == "loading":
@@ -231,11 +222,11 @@ def theme() -> Any:
 
 
 def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackStore | None" = None,
-             warmup: "Warmup | None" = None, conversations: "ConversationLog | None" = None) -> "gr.Blocks":
+             warmup: "Warmup | None" = None) -> "gr.Blocks":
     """The chat page as a Blocks object (mounted by `app.create_app`)."""
     import gradio as gr
 
-    handlers = ChatHandlers(assistant, settings, feedback, warmup, conversations)
+    handlers = ChatHandlers(assistant, settings, feedback, warmup)
 
     # Gradio injects event data by type hint, so these hints must be real classes (no string annotations).
     def on_like(turns: list, data: gr.LikeData) -> None:

@@ -7,10 +7,12 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from assistant.errors import WelzijnError
+from fastapi import Request  # at run time: FastAPI reads the dependency's signature
+
+from assistant.core.errors import WelzijnError
 
 if TYPE_CHECKING:
-    from assistant.engine import Assistant
+    from assistant.rag.service import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,11 @@ class Warmup:
         if self._thread is not None:
             self._imported.wait(timeout)
 
+    def ready(self) -> Assistant:
+        """The assistant, once it can take a request: what every handler asks for instead of waiting itself."""
+        self.wait_for_imports()
+        return self.assistant
+
     def run(self) -> None:
         began = time.perf_counter()
         try:
@@ -63,6 +70,11 @@ class Warmup:
             self._done.set()
 
 
+def ready_service(request: Request) -> Assistant:
+    """FastAPI dependency (run in the thread pool): the ready assistant of this app."""
+    return request.app.state.warmup.ready()
+
+
 def import_answering_stack() -> None:
     """Import llama-index, Chroma and the model libraries in one thread, before any request does.
 
@@ -75,4 +87,7 @@ def import_answering_stack() -> None:
     import llama_index.vector_stores.chroma  # noqa: F401
     import sentence_transformers  # noqa: F401
 
-    import assistant.llms  # noqa: F401
+    import assistant.models.llms  # noqa: F401
+    from assistant.core.process import use_one_torch_thread
+
+    use_one_torch_thread()  # once per server, before any request embeds a question

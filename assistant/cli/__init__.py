@@ -1,0 +1,1 @@
+"""The `welzijn` command line."""

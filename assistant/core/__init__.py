@@ -1,0 +1,1 @@
+"""Settings, errors and the types every layer shares."""

@@ -1,0 +1,1 @@
+"""Model building and loading: the embedder, the GGUF file, the LLM backends."""

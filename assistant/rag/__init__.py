@@ -1,0 +1,1 @@
+"""Retrieval and answering: retriever, relevance, trimming, citations, the service."""

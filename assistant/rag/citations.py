@@ -1,0 +1,149 @@
+"""Turn raw model output into an answer whose every marker points at a passage that backs it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.core.types import Citation, Passage, SentenceCheck
+from assistant.rag.prompts import NOT_FOUND
+from assistant.text.scoring import scored_sentences
+from assistant.text.sentences import split_sentences
+from assistant.text.stems import content_stems, normalize_space, support
+
+MARKER = re.compile(r"\s*\[(\s*\d+(?:\s*[,;]\s*\d+)*\s*)\]")
+_LOOSE_MARKER = re.compile(r"\s*\((?:bron|source)\s*(\d+)\)", re.IGNORECASE)
+_REFUSAL = re.compile(
+    rf"{NOT_FOUND}|niet (?:te vinden |terug te vinden )?in de bronnen|bronnen (?:geven|bevatten) geen"
+    r"|not (?:found )?in the sources|sources do not (?:contain|answer|mention)",
+    re.IGNORECASE,
+)
+_LEADING = re.compile(r"^\s*\[\s*\d+")
+_TRAILING = re.compile(r"([.!?…:;]+[’”'\"]*)$")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The repaired answer text with its citations and per-sentence checks."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    checks: tuple[SentenceCheck, ...]
+    refused: bool
+
+
+def says_not_found(raw: str) -> bool:
+    """True when the model states that the sources do not answer the question."""
+    return bool(_REFUSAL.search(raw))
+
+
+def check_answer(raw: str, passages: list[Passage], threshold: float) -> Checked:
+    """Repair markers, drop sentences no passage supports, renumber, and quote the supporting sentences."""
+    if says_not_found(raw) or not raw.strip():
+        return Checked("", (), (), True)
+    text = _markers_last(_LOOSE_MARKER.sub(lambda m: f" [{m.group(1)}]", raw.strip()))
+    kept: list[tuple[str, list[int]]] = []
+    checks: list[SentenceCheck] = []
+    seen: set[str] = set()
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        claim = MARKER.sub("", sentence).strip()
+        if not claim or not re.search(r"\w", claim):
+            continue  # a marker alone on a line, or stray punctuation
+        if normalize_space(claim) in seen:
+            continue  # small models sometimes repeat a sentence verbatim
+        seen.add(normalize_space(claim))
+        cited = _valid_numbers(sentence, len(passages))
+        numbers, score = _best_support(claim, cited, passages, threshold)
+        ok = score >= threshold
+        checks.append(SentenceCheck(claim, tuple(numbers), round(score, 3), ok))
+        if ok:
+            kept.append((claim, numbers))
+    if not kept:
+        return Checked("", (), tuple(checks), True)
+    return _renumber(kept, passages, tuple(checks))
+
+
+def _markers_last(text: str) -> str:
+    """'[1] claim [2] other claim' (markers leading their claims, as small models write lists) becomes
+    'claim [1]\nother claim [2]', the form the rest of the checks read."""
+    if not _LEADING.match(text):
+        return text
+    parts = MARKER.split(text)  # ['', '1', ' claim ', '2', ' other claim']
+    return "\n".join(f"{claim.strip()} [{number}]" for number, claim in zip(parts[1::2], parts[2::2], strict=True) if claim.strip())
+
+
+def _valid_numbers(sentence: str, n_passages: int) -> list[int]:
+    """Marker numbers in a sentence that refer to a passage the model was given, in order."""
+    found: list[int] = []
+    for group in MARKER.findall(sentence):
+        for part in re.split(r"[,;]", group):
+            n = int(part)
+            if 1 <= n <= n_passages and n not in found:
+                found.append(n)
+    return found
+
+
+def _best_support(claim: str, cited: list[int], passages: list[Passage], threshold: float) -> tuple[list[int], float]:
+    """The cited passages that back the claim, or else the single passage that backs it best."""
+    scored = {n: support(claim, passages[n - 1].text) for n in cited}
+    backing = [n for n in cited if scored[n] >= threshold]
+    if backing:
+        return backing, max(scored[n] for n in backing)
+    # Repair: a missing or wrong marker is replaced by the passage that really contains the claim.
+    best_n, best = 0, -1.0
+    for n, passage in enumerate(passages, 1):
+        score = support(claim, passage.text)
+        if score > best:
+            best_n, best = n, score
+    return ([best_n] if best_n else []), max(best, 0.0)
+
+
+def _renumber(kept: list[tuple[str, list[int]]], passages: list[Passage], checks: tuple[SentenceCheck, ...]) -> Checked:
+    """Number citations 1..m in order of first use; each is the passage sentence(s) backing its claim.
+
+    Two claims citing different sentences of one passage get two citations, so every quote is the
+    specific text behind the sentence that carries its number.
+    """
+    numbers_by_span: dict[tuple[int, int], int] = {}
+    citations: list[Citation] = []
+    sentences = []
+    for claim, cited in kept:
+        markers = ""
+        for n in cited:
+            citation = _quote(len(citations) + 1, passages[n - 1], claim)
+            key = (citation.start, citation.end)
+            if key not in numbers_by_span:
+                numbers_by_span[key] = citation.n
+                citations.append(citation)
+            marker = f"[{numbers_by_span[key]}]"
+            if marker not in markers:
+                markers += marker
+        match = _TRAILING.search(claim)
+        body, tail = (claim[: match.start()], match.group(1)) if match else (claim, ".")
+        sentences.append(f"{body.rstrip()} {markers}{tail}")
+    return Checked(" ".join(sentences), tuple(citations), checks, False)
+
+
+def _quote(n: int, passage: Passage, claim: str) -> Citation:
+    """The passage sentence(s) that best match the claim, located in the article."""
+    wanted = content_stems(claim)
+    scored = scored_sentences(passage.text, wanted) or [(0, len(passage.text), len(wanted & content_stems(passage.text)))]
+    spans = [(s, e) for s, e, _ in scored]
+    scores = [h for _, _, h in scored]
+    best = max(range(len(spans)), key=scores.__getitem__)
+    start, end = spans[best]
+    # A claim that spans two sentences of the source gets both, when the neighbour adds enough matches.
+    # Not across a blanked-out instruction (a long run of spaces): the quote must be the article's text.
+    follows = best + 1 < len(spans) and len(passage.text[spans[best][1] : spans[best + 1][0]]) < 8
+    if follows and scores[best + 1] >= max(2, scores[best] // 2):
+        end = spans[best + 1][1]
+    return Citation(
+        n=n,
+        source=passage.source,
+        title=passage.title,
+        quote=passage.text[start:end],
+        start=passage.start + start,
+        end=passage.start + end,
+        is_comment=passage.is_comment,
+    )

@@ -1,0 +1,117 @@
+"""The live index in memory: articles, BM25 over the chunks, and dense search in Chroma.
+
+It reloads by itself when `welzijn ingest` publishes a new version, so a running server never
+answers from a stale Chroma client.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistant.core.types import Passage
+from ingest.store import IndexInfo, IndexStore
+
+if TYPE_CHECKING:
+    from assistant.core.settings import RetrievalSettings, StorageSettings
+    from assistant.models.embedder import LazyEmbedder
+    from ingest.documents import Article, Chunk
+
+
+@dataclass
+class _Loaded:
+    info: IndexInfo
+    articles: dict[str, Article]
+    chunks: dict[str, Chunk]
+    bm25: Any
+    vector_store: Any
+
+
+class Knowledge:
+    """Retrieval over the current index version; thread-safe, reloads on a new version."""
+
+    def __init__(self, storage: StorageSettings, retrieval: RetrievalSettings, embedder: LazyEmbedder) -> None:
+        self.retrieval_settings = retrieval
+        self.embedder = embedder
+        self.store = IndexStore(storage)
+        self._loaded: _Loaded | None = None
+        self._lock = threading.Lock()
+
+    def _current(self) -> _Loaded:
+        info = self.store.require_current()
+        loaded = self._loaded
+        if loaded is not None and loaded.info.version == info.version:
+            return loaded
+        with self._lock:
+            if self._loaded is None or self._loaded.info.version != info.version:
+                self._loaded = self._load(info)
+            return self._loaded
+
+    def _load(self, info: IndexInfo) -> _Loaded:
+        import Stemmer
+        from llama_index.core.schema import TextNode
+        from llama_index.retrievers.bm25 import BM25Retriever
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        manifest = self.store.manifest(info)
+        nodes = [TextNode(id_=c.id, text=c.indexed_text) for c in manifest.chunks]
+        # BM25 is rebuilt from the stored chunks: a persisted one would lose its Dutch stemmer.
+        bm25 = BM25Retriever.from_defaults(
+            nodes=nodes,
+            similarity_top_k=min(self.retrieval_settings.candidates_k, len(nodes)),
+            stemmer=Stemmer.Stemmer("dutch"),
+            language="dutch",
+        )
+        vector_store = ChromaVectorStore(chroma_collection=self.store.collection(info))
+        return _Loaded(info, manifest.articles, {c.id: c for c in manifest.chunks}, bm25, vector_store)
+
+    def version(self) -> str:
+        return self._current().info.version
+
+    def articles(self) -> dict[str, Article]:
+        return self._current().articles
+
+    def dense(self, question: str) -> list[tuple[str, float]]:
+        """Chunk ids and cosine similarity, best first."""
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        loaded = self._current()
+        query = VectorStoreQuery(
+            query_embedding=self.query_vector(question), similarity_top_k=self.retrieval_settings.candidates_k
+        )
+        result = loaded.vector_store.query(query)
+        return list(zip(result.ids or [], result.similarities or [], strict=True))
+
+    def query_vector(self, question: str) -> list[float]:
+        """The question's vector (entry points run it on one torch thread: `core.process`)."""
+        return self.embedder.query(question)
+
+    def sparse(self, question: str) -> list[tuple[str, float]]:
+        """Chunk ids and BM25 scores, best first (only words that occur count)."""
+        from llama_index.core.schema import QueryBundle
+
+        hits = self._current().bm25.retrieve(QueryBundle(question))
+        return [(h.node.node_id, float(h.score or 0.0)) for h in hits if (h.score or 0.0) > 0]
+
+    def retrieve(self, question: str, top_k: int | None = None) -> list[Passage]:
+        """Hybrid retrieval: dense and BM25 ranks fused by weighted reciprocal-rank fusion."""
+        settings = self.retrieval_settings
+        dense = self.dense(question) if settings.dense_weight > 0 else []
+        sparse = self.sparse(question) if settings.bm25_weight > 0 else []
+        fused: dict[str, float] = {}
+        for weight, ranking in ((settings.dense_weight, dense), (settings.bm25_weight, sparse)):
+            for rank, (chunk_id, _) in enumerate(ranking):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (settings.rrf_k + rank + 1)
+        cosines = dict(dense)
+        chunks = self._current().chunks
+        best = sorted(fused, key=fused.__getitem__, reverse=True)[: top_k or settings.top_k]
+        return [self._passage(chunks[i], fused[i], cosines.get(i, 0.0)) for i in best if i in chunks]
+
+    @staticmethod
+    def _passage(chunk: Chunk, score: float, cosine: float) -> Passage:
+        return Passage(
+            id=chunk.id, source=chunk.source, title=chunk.title, text=chunk.text, start=chunk.start,
+            end=chunk.end, score=round(score, 6), heading=chunk.heading or "", is_comment=chunk.is_comment,
+            dense=round(cosine, 6),
+        )

@@ -1,0 +1,279 @@
+"""The answering service: question (+ history) → retrieval → LLM or extraction → checked citations."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import unicodedata
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from assistant.rag import prompts
+from assistant.text import language
+from assistant.core.types import Answer, Event, Passage, Status, Token
+from assistant.rag.citations import check_answer
+from assistant.rag.trim import trim
+from assistant.core.errors import BackendUnavailable, BadQuestion, Cancelled, ModelMissing, WelzijnError
+from assistant.rag.extractive import extract
+from assistant.rag.queue import GenerationGate
+from assistant.rag.records import ConversationLog
+from assistant.rag.relevance import judge
+
+if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
+
+    from assistant.rag.retriever import Knowledge
+    from assistant.core.settings import Settings
+
+History = Sequence[dict[str, str]]
+_REFUSAL = {
+    "nl": "De artikelen geven geen antwoord op deze vraag.",
+    "en": "The articles do not answer this question.",
+}
+_SUGGEST = {"nl": "Verwante passages:", "en": "Related passages:"}
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    """The question as text, or a `BadQuestion` that says what is wrong with it."""
+    if not isinstance(question, str):
+        raise BadQuestion("De vraag moet tekst zijn.")
+    text = "".join(ch for ch in question if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    text = " ".join(text.split())
+    if not text:
+        raise BadQuestion("Stel een vraag: de vraag is leeg.")
+    if len(text) > max_chars:
+        raise BadQuestion(f"De vraag is te lang ({len(text)} tekens, maximaal {max_chars}). Maak hem korter.")
+    return text
+
+
+class Assistant:
+    """Answers questions from the knowledge base with the configured (or a chosen) backend."""
+
+    def __init__(self, settings: Settings, knowledge: Knowledge, llms: dict[str, LLM | None] | None = None) -> None:
+        self.settings = settings
+        self.knowledge = knowledge
+        self.conversations = ConversationLog(settings.storage.conversations_path, enabled=settings.answering.log_conversations)
+        self._llms: dict[str, LLM | None] = dict(llms or {})
+        self._lock = threading.Lock()
+        self.gate = GenerationGate.from_settings(settings.limits)
+
+    def llm(self, backend: str) -> LLM | None:
+        """The backend's LLM, created once and shared (its weights are loaded on first use)."""
+        from assistant.models.llms import make_llm
+
+        with self._lock:
+            if backend not in self._llms:
+                self._llms[backend] = make_llm(self.settings, backend)
+            return self._llms[backend]
+
+    def warm_up(self, backend: str | None = None) -> None:
+        """Load the index, the embedding model and the backend's LLM now instead of on the first question."""
+        self.knowledge.retrieve("welzijn")
+        llm, _, _ = self._resolve(backend or self.settings.llm.backend)
+        load = getattr(llm, "load", None)
+        if callable(load):
+            load()
+
+    def answer(
+        self, question: str, history: History = (), backend: str | None = None, channel: str | None = None
+    ) -> Answer:
+        """One complete answer."""
+        for event in self.stream(question, history, backend, channel):
+            if isinstance(event, Answer):
+                return event
+        raise WelzijnError("Er kwam geen antwoord.")  # stream() always ends with an Answer
+
+    def stream(
+        self, question: str, history: History = (), backend: str | None = None, channel: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[Event]:
+        """Status lines and answer tokens as they come, then the checked `Answer` as the last event.
+
+        With a `channel` (cli, api, widget, ui) the answer also goes to the conversation log; evaluations
+        and benchmarks pass none. Setting `cancel` (the caller went away, or pressed Stop) ends the
+        stream with `Cancelled` at the next token, or at once while it waits for the model; closing the
+        iterator does the same. Either way the queue place and the model's slot are given back.
+        """
+        clean_question(question, self.settings.answering.max_question_chars)  # a bad question is told so, not queued
+        with self._admission(backend or self.settings.llm.backend):  # `Busy` before the first event
+            with contextlib.closing(self._stream(question, history, backend, cancel)) as events:
+                for event in events:  # closed with this generator, so the model's slot is freed at once
+                    if channel is not None and isinstance(event, Answer):
+                        self.conversations.record(channel, event)
+                    yield event
+
+    def _admission(self, backend: str) -> contextlib.AbstractContextManager[None]:
+        """A place in the generation queue when an LLM writes the answer; extraction is cheap and needs none."""
+        try:
+            uses_llm = self._resolve(backend)[0] is not None
+        except WelzijnError:
+            uses_llm = False  # the answer itself reports this error
+        return self.gate.admit() if uses_llm else contextlib.nullcontext()
+
+    def _llm_text(
+        self, llm: LLM, messages: list, backend: str, cancel: threading.Event | None, **kwargs: object
+    ) -> Iterator[str]:
+        """The LLM's streamed text, generated while holding one of the gate's slots; stops when cancelled."""
+        with self.gate.slot(cancel):
+            parts = _generate(llm, messages, backend, **kwargs)
+            try:
+                after_stop = 0
+                for delta in parts:
+                    if cancel is not None and cancel.is_set():
+                        after_stop += 1
+                        raise Cancelled(stage="writing", tokens_after_stop=after_stop)
+                    yield delta
+                    if cancel is not None and cancel.is_set():
+                        raise Cancelled(stage="writing")
+            finally:
+                parts.close()  # stops the model at once: it writes no token nobody reads
+
+    def _stream(
+        self, question: str, history: History, backend: str | None, cancel: threading.Event | None
+    ) -> Iterator[Event]:
+        began = time.perf_counter()
+        question = clean_question(question, self.settings.answering.max_question_chars)
+        history = _clean_history(history, self.settings.answering.max_history_turns)
+        backend = backend or self.settings.llm.backend
+        llm, backend, notice = self._resolve(backend)
+        lang = language.detect(question)
+        standalone = question
+        if history:
+            yield Status("Vervolgvraag begrijpen…")
+            try:
+                standalone = self._condense(question, history, llm, cancel)
+            except (BackendUnavailable, ModelMissing) as exc:  # also a model file that fails to load
+                llm, backend, notice = self._fallback(exc)
+                standalone = self._condense(question, history, None, cancel)
+        yield Status("Zoeken in de artikelen…")
+        passages = self.knowledge.retrieve(_retrieval_query(standalone, history))
+        timings = {"retrieval": _ms(began)}
+        context = [trim(p, standalone, self.settings.retrieval.context_chars) for p in passages[: self.settings.retrieval.context_passages]]
+        verdict = judge(
+            standalone, passages[: self.settings.retrieval.context_passages], context, lang,
+            self.settings.retrieval.min_relevance, self.settings.retrieval.min_coverage, asked=question,
+        )
+        if not verdict.answerable:
+            timings |= {"first_token": _ms(began), "total": _ms(began)}
+            yield self._refusal(question, standalone, passages, timings, backend, notice, lang)
+            return
+        raw = ""
+        if llm is not None:
+            yield Status("Antwoord schrijven…")
+            try:
+                messages = self._messages(question, standalone, context, lang)
+                for delta in self._llm_text(llm, messages, backend, cancel):
+                    if not raw:
+                        timings["first_token"] = _ms(began)
+                    raw += delta
+                    yield Token(delta)
+            except (BackendUnavailable, ModelMissing) as exc:  # also a model file that fails to load
+                if raw:
+                    raise  # half an answer was shown: say so rather than switch midway
+                llm, backend, notice = self._fallback(exc)
+        if llm is None:
+            raw = extract(standalone, context)
+            timings["first_token"] = _ms(began)
+            yield Token(raw)
+        timings.setdefault("first_token", _ms(began))
+        checked = check_answer(raw, context, self.settings.answering.support_threshold)
+        timings["total"] = _ms(began)
+        if checked.refused:
+            yield self._refusal(question, standalone, passages, timings, backend, notice, lang, checked.checks)
+            return
+        yield Answer(
+            question=question, answer=checked.text, refused=False, citations=checked.citations,
+            retrieved=tuple(passages), timings_ms=timings, backend=backend, standalone_question=standalone,
+            checks=checked.checks, notice=notice,
+        )
+
+    def _resolve(self, backend: str) -> tuple[LLM | None, str, str]:
+        """The LLM to use, falling back to extraction (with a notice) when the backend is unusable."""
+        try:
+            return self.llm(backend), backend, ""
+        except (ModelMissing, BackendUnavailable) as exc:
+            return self._fallback(exc)
+
+    def _fallback(self, exc: WelzijnError) -> tuple[None, str, str]:
+        """Extraction instead of the LLM, when the settings allow it; otherwise the error stands."""
+        if not self.settings.llm.fallback_to_extractive:
+            raise exc
+        return None, "extractive", f"{exc} Daarom een extractief antwoord (letterlijke zinnen)."
+
+    def _condense(self, question: str, history: History, llm: LLM | None, cancel: threading.Event | None) -> str:
+        """A standalone version of a follow-up question, for retrieval."""
+        earlier = [m["content"] for m in history if m["role"] == "user"][-2:]
+        last_question = earlier[-1] if earlier else ""
+        if llm is None:
+            # Without a model the earlier questions supply the missing names and topics.
+            return " ".join([*earlier, question])
+        from llama_index.core.base.llms.types import ChatMessage
+
+        prompt = prompts.CONDENSE.format(history=prompts.format_history(list(history)), question=question)
+        message = ChatMessage(role="user", content=prompt)
+        reply = "".join(self._llm_text(llm, [message], "condense", cancel, max_tokens=60))
+        reply = " ".join(reply.split()).strip('"“” ')
+        return reply if 5 < len(reply) < 400 else f"{last_question} {question}"
+
+    def _messages(self, question: str, standalone: str, context: list[Passage], lang: str) -> list:
+        from llama_index.core.base.llms.types import ChatMessage
+
+        asked = question if standalone == question else f"{question} (bedoeld: {standalone})"
+        user = prompts.ANSWER.format(
+            sources=prompts.format_sources(context), question=asked, language=language.name(lang)
+        )
+        return [ChatMessage(role="system", content=prompts.SYSTEM), ChatMessage(role="user", content=user)]
+
+    def _refusal(self, question, standalone, passages, timings, backend, notice, lang, checks=()) -> Answer:
+        # One suggestion per article: the best passage of each of the top articles.
+        best: dict[str, Passage] = {}
+        for passage in passages:
+            best.setdefault(passage.source, passage)
+        suggestions = tuple(best.values())[:3]
+        text = _REFUSAL[lang]
+        if suggestions:
+            text += " " + _SUGGEST[lang] + " " + "; ".join(f"‘{p.title}’" for p in suggestions) + "."
+        return Answer(
+            question=question, answer=text, refused=True, citations=(), retrieved=tuple(passages),
+            timings_ms=timings, backend=backend, standalone_question=standalone, checks=tuple(checks),
+            notice=notice, suggestions=suggestions,
+        )
+
+
+def _retrieval_query(standalone: str, history: History) -> str:
+    """The rewritten question, plus the previous question when the rewrite may have dropped its subject."""
+    earlier = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+    return standalone if not earlier or earlier in standalone else f"{standalone} {earlier}"
+
+
+def _generate(llm: LLM, messages: list, backend: str, **kwargs: object) -> Iterator[str]:
+    """The LLM's streamed text; a server that is down or refuses becomes `BackendUnavailable`."""
+    from assistant.models.llms import transport_errors
+
+    stream = None
+    try:
+        stream = llm.stream_chat(messages, **kwargs)
+        for part in stream:
+            if part.delta:
+                yield part.delta
+    except transport_errors() as exc:
+        raise BackendUnavailable(f"Het taalmodel ({backend}) is niet bereikbaar: {exc}") from exc
+    finally:
+        close = getattr(stream, "close", None)
+        if callable(close):
+            close()  # ends the generation (in-process) or the upstream HTTP request (servers)
+
+
+def _clean_history(history: History, turns: int) -> list[dict[str, str]]:
+    """The last `turns` question/answer pairs, as role/content dicts with text only."""
+    cleaned = [
+        {"role": m["role"], "content": str(m["content"])[:2000]}
+        for m in history
+        if isinstance(m, dict) and m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)
+    ]
+    return cleaned[-2 * turns :] if turns else []
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)

@@ -1,0 +1,1 @@
+"""Dutch text helpers: sentences, stems, language, injection."""
