@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from assistant.core.types import Answer, Citation
 from assistant.text.stems import normalize_space, support
+from evals.answer_form import malformed_reasons, unsupported_entities
 from evals.dataset import EvalItem
 
 
@@ -38,6 +39,10 @@ class EvalRow:
     citation_precision: float | None
     citation_recall: float | None
     reference_source_cited: float | None
+    first_sentence_fact: float | None
+    malformed: float | None  # 1.0: some sentence is a fragment, a label, a bare URL, ...
+    unsupported_entity_rate: float | None
+    strict_correct: float | None
     refusal_correct: float
     first_token_ms: float | None
     total_ms: float | None
@@ -87,6 +92,28 @@ def fact_recall(answer: str, facts: Sequence[Sequence[str]]) -> float:
     """Share of fact groups of which some alternative occurs in the answer (case-insensitive)."""
     text = normalize_space(answer)
     return sum(any(normalize_space(alt) in text for alt in group) for group in facts) / len(facts)
+
+
+def first_sentence_fact(answer: str, facts: Sequence[Sequence[str]]) -> float:
+    """1.0 when the answer's first sentence holds an alternative of some fact group."""
+    claims = answer_claims(answer)
+    return 1.0 if claims and fact_recall(claims[0][0], facts) > 0 else 0.0
+
+
+def malformed(answer: str) -> list[str]:
+    """Why the answer reads badly (fragments, labels, bare URLs, ...); empty when well formed."""
+    return malformed_reasons(answer, answer_claims(answer))
+
+
+def unsupported_entity_rate(answer: str, citations: Sequence[Citation]) -> float | None:
+    """Share of the names and numbers in the answer that the quotes of their own sentence's citations lack."""
+    unsupported, total = unsupported_entities(answer_claims(answer), {c.n: c.quote for c in citations})
+    return unsupported / total if total else None
+
+
+def strict_correct(facts: float | None, malformed_answer: bool, reference_cited: float) -> float:
+    """1.0 for an answer with every key fact, well formed, that cites a reference article."""
+    return 1.0 if facts in (None, 1.0) and not malformed_answer and reference_cited == 1.0 else 0.0
 
 
 # --- citations ----------------------------------------------------------------------------------
@@ -165,8 +192,15 @@ def score_item(item: EvalItem, answer: Answer, threshold: float) -> EvalRow:
     rels = relevance(texts, item.evidence) if retrieval else []
     cited = item.answerable and not answer.refused
     facts: float | None = None
+    first_fact: float | None = None
     if item.answerable and item.facts:
         facts = 0.0 if answer.refused else fact_recall(answer.answer, item.facts)
+        first_fact = 0.0 if answer.refused else first_sentence_fact(answer.answer, item.facts)
+    bad_form = None if answer.refused else float(bool(malformed(answer.answer)))
+    reference = reference_source_cited(answer.citations, item.reference_sources) if cited else None
+    strict = None
+    if item.answerable:
+        strict = 0.0 if reference is None else strict_correct(facts, bad_form == 1.0, reference)
     row = EvalRow(
         id=item.id,
         type=item.type,
@@ -185,9 +219,13 @@ def score_item(item: EvalItem, answer: Answer, threshold: float) -> EvalRow:
         citation_validity=citation_validity(answer.answer, answer.citations, texts) if cited else None,
         citation_precision=citation_precision(answer.answer, answer.citations, threshold) if cited else None,
         citation_recall=citation_recall(answer.answer, answer.citations, threshold) if cited else None,
-        reference_source_cited=reference_source_cited(answer.citations, item.reference_sources)
-        if cited
-        else None,
+        reference_source_cited=reference,
+        first_sentence_fact=first_fact,
+        malformed=bad_form,
+        unsupported_entity_rate=None
+        if answer.refused
+        else unsupported_entity_rate(answer.answer, answer.citations),
+        strict_correct=strict,
         refusal_correct=1.0 if answer.refused != item.answerable else 0.0,
         first_token_ms=answer.timings_ms.get("first_token"),
         total_ms=answer.timings_ms.get("total"),
@@ -265,6 +303,16 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "reference_source_cited", _mean_of("reference_source_cited"), True, True, "reference source cited"
     ),
+    Metric("first_sentence_fact", _mean_of("first_sentence_fact"), True, True, "key fact in first sentence"),
+    Metric("malformed_rate", _mean_of("malformed"), False, True, "malformed answers"),
+    Metric(
+        "unsupported_entity_rate",
+        _mean_of("unsupported_entity_rate"),
+        False,
+        True,
+        "names/numbers not in cited quotes",
+    ),
+    Metric("strict_correct", _mean_of("strict_correct"), True, True, "strictly correct"),
     Metric("refusal_accuracy_unanswerable", _refusal(False), True, True, "refused when unanswerable"),
     Metric("refusal_accuracy_answerable", _refusal(True), True, True, "answered when answerable"),
     # Latency depends on the machine: reported, never gated.

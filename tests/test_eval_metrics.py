@@ -10,6 +10,7 @@ import pytest
 
 from assistant.core.types import Answer, Citation, Passage
 from assistant.core.errors import WelzijnError
+from evals.answer_form import BARE_URL, FRAGMENT, LOWER_CASE_START, SOURCE_LABEL, TRAILING_COLON
 from evals.baseline import compare, load_baseline, regressions
 from evals.dataset import EvalItem, default_questions_path, flatten, load_questions
 from evals.metrics import (
@@ -19,13 +20,16 @@ from evals.metrics import (
     citation_validity,
     evidence_recall,
     fact_recall,
+    first_sentence_fact,
     hit_at,
+    malformed,
     ndcg,
     percentile,
     reciprocal_rank,
     relevance,
     score_item,
     summarize,
+    unsupported_entity_rate,
 )
 
 WRR_QUOTE = "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers"
@@ -67,6 +71,10 @@ def make_row(**values) -> EvalRow:
         citation_precision=None,
         citation_recall=None,
         reference_source_cited=None,
+        first_sentence_fact=None,
+        malformed=None,
+        unsupported_entity_rate=None,
+        strict_correct=None,
         refusal_correct=1.0,
         first_token_ms=None,
         total_ms=None,
@@ -134,25 +142,28 @@ def test_citation_precision_and_recall():
     assert citation_precision("Geen bronnen.", [], 0.5) is None
 
 
+WRR_ITEM = EvalItem(
+    id="f01",
+    type="factoid",
+    question="Welke vier typen burgers onderscheidt de WRR?",
+    reference_sources=("003.txt",),
+    evidence=(WRR_QUOTE,),
+    facts=(("afhankelijk",), ("afzijdig",), ("afwachtend",), ("actieve", "actief")),
+    answerable=True,
+)
+WRR_ANSWER = Answer(
+    question=WRR_ITEM.question,
+    answer="De WRR onderscheidt afhankelijke, afzijdige, afwachtende en actieve burgers [1].",
+    refused=False,
+    citations=(cite(1, WRR_QUOTE),),
+    retrieved=(passage(OTHER, "001.txt"), passage(WRR_PASSAGE)),
+    timings_ms={"retrieval": 3.0, "first_token": 4.0, "total": 9.0},
+    backend="extractive",
+)
+
+
 def test_score_item_on_a_hand_made_answer():
-    item = EvalItem(
-        id="f01",
-        type="factoid",
-        question="Welke vier typen burgers onderscheidt de WRR?",
-        reference_sources=("003.txt",),
-        evidence=(WRR_QUOTE,),
-        facts=(("afhankelijk",), ("afzijdig",), ("afwachtend",), ("actieve", "actief")),
-        answerable=True,
-    )
-    answer = Answer(
-        question=item.question,
-        answer="De WRR onderscheidt afhankelijke, afzijdige, afwachtende en actieve burgers [1].",
-        refused=False,
-        citations=(cite(1, WRR_QUOTE),),
-        retrieved=(passage(OTHER, "001.txt"), passage(WRR_PASSAGE)),
-        timings_ms={"retrieval": 3.0, "first_token": 4.0, "total": 9.0},
-        backend="extractive",
-    )
+    item, answer = WRR_ITEM, WRR_ANSWER
     row = score_item(item, answer, 0.5)
     assert (row.k, row.hit_at_1, row.hit_at_k, row.mrr, row.recall_at_k) == (2, 0.0, 1.0, 0.5, 1.0)
     assert row.fact_recall == 1.0 and row.citation_validity == 1.0 and row.reference_source_cited == 1.0
@@ -190,6 +201,105 @@ def test_percentiles_interpolate_between_ranks():
     rows = [make_row(id=str(i), first_token_ms=float(i), total_ms=float(10 * i)) for i in range(1, 6)]
     figures = summarize(rows)
     assert figures["first_token_p50_ms"] == 3.0 and figures["total_p95_ms"] == pytest.approx(48.0)
+
+
+# --- answer form and entities ------------------------------------------------------------------
+
+# Answers seen from the backends (issue 12), each with what makes it malformed.
+MALFORMED = [
+    ("en [1].", {FRAGMENT, LOWER_CASE_START}),
+    ("Derde pijler [1]. Economisch [2]. Sociaal [3].", {FRAGMENT}),
+    (f"Bron 1: {WRR_QUOTE}.", {SOURCE_LABEL}),
+    ("De WRR onderscheidt vier typen burgers.\nDaarom roepen wij op tot [1]:", {TRAILING_COLON}),
+    ("https://www.movisie.nl/publicatie/sociale-wijkteams-vijf-jaar-later [1]", {BARE_URL}),
+    ("het welzijnswerk moet zich meer richten op preventie [1].", {LOWER_CASE_START}),
+]
+WELL_FORMED = [
+    f"{WRR_QUOTE} [1].",
+    "Lex Staal [1].",  # short, but it names someone
+    "Ruim 400 [1].",  # short, but it is a number
+    "‘Dat geloof ik absoluut niet,’ reageert Van Dijk [1].",
+    # Well formed, though wrong: the form checks leave that to fact recall and entity support.
+    "C3 is een organisatie die welzijnsorganisaties helpt [1]. Het doet het welzijnswerk een rol [2].",
+]
+
+
+@pytest.mark.parametrize("answer, problems", MALFORMED, ids=[a for a, _ in MALFORMED])
+def test_malformed_answers_are_caught_with_their_reason(answer, problems):
+    assert set(malformed(answer)) == problems
+
+
+@pytest.mark.parametrize("answer", WELL_FORMED)
+def test_well_formed_answers_pass(answer):
+    assert malformed(answer) == []
+
+
+def test_first_sentence_fact_looks_at_the_first_sentence_only():
+    facts = [["afhankelijk"], ["actieve", "actief"]]
+    side_first = f"Het pleidooi voor wijkgericht werken is zéker niet nieuw [1].\n{WRR_QUOTE} [2]."
+    fact_first = f"{WRR_QUOTE} [2].\nHet pleidooi voor wijkgericht werken is zéker niet nieuw [1]."
+    assert fact_recall(side_first, facts) == 1.0
+    assert first_sentence_fact(side_first, facts) == 0.0
+    assert first_sentence_fact(fact_first, facts) == 1.0
+    assert first_sentence_fact("", facts) == 0.0
+
+
+def test_unsupported_entities_are_names_and_numbers_missing_from_the_cited_quotes():
+    numbers = "De WRR onderscheidt afhankelijke en actieve burgers: 25, 30, 25 en 20 procent [1]."
+    assert unsupported_entity_rate(numbers, [cite(1, WRR_PASSAGE)]) == 0.0
+    # WRR is in the short quote; 25, 30 and 20 are not.
+    assert unsupported_entity_rate(numbers, [cite(1, WRR_QUOTE)]) == 0.75
+    c3 = "C3 is een organisatie die welzijnsorganisaties helpt [1]."
+    assert unsupported_entity_rate(c3, [cite(1, HORTULANUS)]) == 1.0
+    van_dijk = (
+        "Gert van Dijk, directeur van Stichting Welzijn Amersfoort, geeft zelfs aan dat hij ‘het eigen "
+        "beleid gaat richten op deze aanbeveling"
+    )
+    wrong_org = "Volgens Gert van Dijk gaat Combiwel het eigen beleid richten op deze aanbeveling [1]."
+    assert unsupported_entity_rate(wrong_org, [cite(1, van_dijk)]) == pytest.approx(1 / 3)  # Combiwel
+    # A sentence is only backed by its own citations; no entities at all: not measured.
+    assert unsupported_entity_rate("Lex Staal is directeur [2].", [cite(1, OTHER)]) == 1.0
+    assert unsupported_entity_rate("Het rapport is positief [1].", [cite(1, OTHER)]) is None
+
+
+def test_strict_correct_needs_all_facts_good_form_and_a_reference_source():
+    item, good = WRR_ITEM, replace(WRR_ANSWER, answer=f"{WRR_QUOTE} [1].")
+    row = score_item(item, good, 0.5)
+    assert (row.strict_correct, row.first_sentence_fact, row.malformed, row.unsupported_entity_rate) == (
+        1.0,
+        1.0,
+        0.0,
+        0.0,
+    )
+    labelled = score_item(item, replace(good, answer=f"Bron 1: {WRR_QUOTE} [1]."), 0.5)
+    assert (labelled.fact_recall, labelled.malformed, labelled.strict_correct) == (1.0, 1.0, 0.0)
+    half = score_item(item, replace(good, answer="De WRR noemt afhankelijke burgers [1]."), 0.5)
+    assert (half.fact_recall, half.strict_correct) == (0.25, 0.0)
+    elsewhere = score_item(item, replace(good, citations=(cite(1, WRR_QUOTE, "001.txt"),)), 0.5)
+    assert elsewhere.strict_correct == 0.0
+    refused = score_item(item, replace(good, answer="", refused=True, citations=()), 0.5)
+    assert (refused.strict_correct, refused.malformed, refused.unsupported_entity_rate) == (0.0, None, None)
+    trap = score_item(replace(item, answerable=False, facts=(), evidence=()), good, 0.5)
+    assert trap.strict_correct is None and trap.malformed == 0.0
+
+
+def test_new_answer_metrics_are_aggregated_and_gated():
+    rows = [
+        make_row(id="a", malformed=1.0, strict_correct=0.0, first_sentence_fact=1.0),
+        make_row(id="b", malformed=0.0, strict_correct=1.0, first_sentence_fact=1.0),
+        make_row(id="c", malformed=0.0, strict_correct=1.0, first_sentence_fact=0.0),
+        make_row(id="u", answerable=False, unsupported_entity_rate=0.5),
+    ]
+    figures = summarize(rows)
+    assert figures["malformed_rate"] == pytest.approx(0.3333, abs=1e-4)
+    assert figures["strict_correct"] == pytest.approx(0.6667, abs=1e-4)
+    assert figures["first_sentence_fact"] == pytest.approx(0.6667, abs=1e-4)
+    assert figures["unsupported_entity_rate"] == 0.5
+    # Lower is better for the two rates: a rise regresses, a fall does not.
+    assert regressions(compare({"malformed_rate": 0.05}, {"malformed_rate": 0.0}, 0.02))
+    assert regressions(compare({"unsupported_entity_rate": 0.1}, {"unsupported_entity_rate": 0.0}, 0.02))
+    assert not regressions(compare({"malformed_rate": 0.0}, {"malformed_rate": 0.2}, 0.02))
+    assert regressions(compare({"strict_correct": 0.5}, {"strict_correct": 0.6}, 0.02))
 
 
 # --- baseline gate ------------------------------------------------------------------------------

@@ -124,6 +124,11 @@ def test_all_output_files_exist_and_parse(run):
     assert metrics["k"] == 5 and metrics["backend"] == "extractive"
     assert [item["id"] for item in metrics["items"]] == ["q1", "q2", "q3", "c1#0", "c1#1"]
     assert result.regressions == []
+    answer_form = ("first_sentence_fact", "malformed_rate", "unsupported_entity_rate", "strict_correct")
+    for figures in (metrics["overall"], *metrics["by_type"].values()):
+        assert set(answer_form) <= set(figures)
+    assert metrics["by_type"]["unanswerable"]["strict_correct"] is None  # only answerable items count
+    assert all(name in (out / "report.md").read_text(encoding="utf-8") for name in answer_form)
 
 
 def test_results_keep_every_answer_field_with_the_id(run):

@@ -11,6 +11,7 @@ normalisation and casefolding, so a quote may span a hard line wrap of the raw f
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -20,7 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = Path(__file__).parents[1] / "evals" / "questions.jsonl"
 SEEDS = REPO / "seeds"
 
-MIN_TOTAL = 56
+# Issue 12 added 8 attribution questions ("Wie zegt …?") and 7 attribution traps (a person named in the
+# articles with a topic only someone else discusses): the total rose by their 15.
+MIN_TOTAL = 71
 MIN_PER_TYPE = {
     "factoid": 16,
     "paraphrase": 10,
@@ -28,6 +31,8 @@ MIN_PER_TYPE = {
     "unanswerable": 8,
     "english": 6,
     "conversation": 5,
+    "attribution": 8,
+    "attribution_trap": 7,
 }
 TYPES = set(MIN_PER_TYPE)
 MIN_REFS_PER_ARTICLE = 6
@@ -151,9 +156,9 @@ def test_type_semantics():
     for item in ITEMS:
         label = item_id(item)
         typ = item.get("type")
-        if typ == "unanswerable":
-            assert item.get("answerable") is False, f"{label}: unanswerable item must have answerable false"
-        elif typ in {"factoid", "paraphrase", "synthesis", "english"}:
+        if typ in {"unanswerable", "attribution_trap"}:
+            assert item.get("answerable") is False, f"{label}: {typ} item must have answerable false"
+        elif typ in {"factoid", "paraphrase", "synthesis", "english", "attribution"}:
             assert item.get("answerable") is True, f"{label}: {typ} item must be answerable"
         if typ == "synthesis":
             assert len(set(item.get("reference_sources", []))) >= 2, f"{label}: synthesis needs >= 2 articles"
@@ -168,6 +173,19 @@ def test_synthesis_has_evidence_from_each_source():
             text = SEED_TEXTS.get(src, "")
             assert any(norm(e) in text for e in item["evidence"]), (
                 f"{label}: no evidence quote taken from {src}"
+            )
+
+
+def test_attribution_items_ask_who_and_traps_name_someone_from_the_articles():
+    for item in ITEMS:
+        label, question = item_id(item), item.get("question", "")
+        if item.get("type") == "attribution":
+            assert question.startswith("Wie "), f"{label}: an attribution question asks 'Wie …?'"
+        elif item.get("type") == "attribution_trap":
+            # The person asked about (a capitalised word after the first) occurs in some article.
+            names = re.findall(r"(?<=\s)[A-Z][a-z]+", question)
+            assert any(norm(n) in text for n in names for text in SEED_TEXTS.values()), (
+                f"{label}: a trap must name a person from the articles"
             )
 
 

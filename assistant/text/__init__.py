@@ -1,1 +1,1 @@
-"""Dutch text helpers: sentences, stems, language, injection."""
+"""Dutch text helpers: sentences, stems, language, injection, attribution (pure: no models, no I/O)."""
