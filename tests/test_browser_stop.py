@@ -92,7 +92,7 @@ def test_closing_the_page_mid_answer_frees_the_model_for_the_next_visitor(browse
     frame = open_widget(second, host_page)
     ask_in_widget(frame, WRR_Q)
     frame.locator(".msg.bot .meta").first.wait_for(timeout=60_000)
-    assert "Bronnen" in frame.locator(".msg.bot").last.inner_text()
+    assert frame.locator(".msg.bot").last.locator(".sources li").count() >= 1
     second.close()
 
 
@@ -126,13 +126,13 @@ def test_the_chat_page_stop_button_and_new_conversation_free_the_model(browser_c
     assert gate_is_free(app), app.state.assistant.gate.state()
     page.screenshot(path=str(ARTIFACTS / "chat-stopped.png"), full_page=True)
 
-    ask_in_chat(page, "Wie is Lex Staal?")
+    ask_in_chat(page, "Wat zegt Hans Zuiver over prestatieafspraken?")
     page.wait_for_function(
         "() => (document.querySelector('#wa-chat').innerText.match(/▍/g) || []).length > 0", timeout=30_000
     )
     page.get_by_role("button", name="Nieuw gesprek").click()
     assert gate_is_free(app), app.state.assistant.gate.state()
-    page.wait_for_function("() => !document.querySelector('#wa-chat').innerText.includes('Lex Staal')")
+    page.wait_for_function("() => !document.querySelector('#wa-chat').innerText.includes('Hans Zuiver')")
 
     ask_in_chat(page, WRR_Q)
     page.get_by_text("Bronnen (", exact=False).first.wait_for(timeout=60_000)

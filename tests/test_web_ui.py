@@ -131,3 +131,22 @@ def test_build_ui_has_the_documented_api_names(settings, fake_service):
     demo = build_ui(fake_service, settings)
     names = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
     assert {"ask", "chat"} <= names
+
+
+@pytest.mark.parametrize(
+    ("last", "expected"),
+    [
+        ({"role": "assistant", "content": [{"type": "text", "text": "De WRR onderscheidt ▍"}]},
+         "De WRR onderscheidt\n\n*Gestopt.*"),
+        ({"role": "assistant", "content": "*Zoeken in de artikelen…*"}, "*Gestopt.*"),
+        ({"role": "assistant", "content": [{"type": "text", "text": "Een antwoord [1].\n\n*Beantwoord door extractive*"}]},
+         None),
+    ],
+)
+def test_stop_marks_the_answer_being_written_and_leaves_finished_ones(last, expected):
+    from assistant.web.ui import _stopped
+
+    before = [{"role": "user", "content": "Vraag?"}, last]
+    after = _stopped(before)
+    assert after[0] == before[0]
+    assert after[-1] == (last if expected is None else {"role": "assistant", "content": expected})

@@ -196,12 +196,20 @@ def _stopped(messages: list | None) -> list:
     """The chat after Stop: the answer being written keeps what was shown and says it was stopped."""
     messages = list(messages or [])
     last = messages[-1] if messages else {}
-    content = str(last.get("content") or "") if last.get("role") == "assistant" else ""
+    content = _message_text(last) if last.get("role") == "assistant" else ""
     if content.endswith(" ▍"):  # tokens were shown: keep them
         messages[-1] = {"role": "assistant", "content": content.removesuffix(" ▍") + "\n\n*Gestopt.*"}
     elif content.startswith("*") and content.endswith("…*"):  # still a status line such as "Even denken…"
         messages[-1] = {"role": "assistant", "content": "*Gestopt.*"}
     return messages
+
+
+def _message_text(message: dict[str, Any]) -> str:
+    """A chat message's text: Gradio hands messages back with their content as a list of parts."""
+    content = message.get("content")
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content or "")
 
 
 def _reset() -> tuple[str, list, list]:
