@@ -59,7 +59,8 @@ def test_ten_visitors_hang_up_and_the_next_question_is_answered(real_settings, r
     app = create_app(settings, assistant=build_assistant(settings))
     rng = random.Random(2026)
     # While queued (0.3-1 s, someone else holds the model), before the first token (2-4 s) and mid-answer.
-    plans = [("seconds", round(rng.uniform(0.3, 1.0), 2))] * 3 + [("seconds", round(rng.uniform(2, 4), 2))] * 3
+    plans = [("seconds", round(rng.uniform(0.3, 1.0), 2)) for _ in range(3)]
+    plans += [("seconds", round(rng.uniform(2, 4), 2)) for _ in range(3)]
     plans += [("tokens", rng.randint(1, 6)) for _ in range(4)]
     rng.shuffle(plans)
     with caplog.at_level(logging.INFO, logger="assistant.rag.streaming"), live_server(app, log_config=None) as url:
