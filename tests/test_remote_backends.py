@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -41,12 +42,21 @@ def fake_llm_server() -> tuple[FastAPI, list[dict]]:
                                  "choices": [{"index": 0, "finish_reason": "stop",
                                               "message": {"role": "assistant", "content": REPLY}}]})
 
-        def events():
-            for i, word in enumerate(words):
-                chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
-                         "choices": [{"index": 0, "delta": {"content": (" " if i else "") + word}, "finish_reason": None}]}
-                yield f"data: {json.dumps(chunk)}\n\n"
-            yield "data: [DONE]\n\n"
+        async def events():
+            body["_sent"], body["_closed_early"] = 0, False
+            try:
+                for i, word in enumerate(words):
+                    if body["model"].startswith("slow"):  # a word every 0.2 s, like a busy model server
+                        await asyncio.sleep(0.2)
+                    chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
+                             "choices": [{"index": 0, "delta": {"content": (" " if i else "") + word},
+                                          "finish_reason": None}]}
+                    yield f"data: {json.dumps(chunk)}\n\n"
+                    body["_sent"] += 1
+                yield "data: [DONE]\n\n"
+            except (asyncio.CancelledError, GeneratorExit):
+                body["_closed_early"] = True  # the client closed the connection mid-stream
+                raise
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
@@ -127,3 +137,25 @@ def test_server_down_without_fallback_is_a_clear_error(settings, fake_index, fak
                               llm_timeout=5)
     with pytest.raises(BackendUnavailable, match="niet bereikbaar"):
         assistant.answer(WRR_Q, backend="openai")
+
+
+def test_a_cancelled_answer_closes_the_upstream_request(settings, fake_index, fake_embedder, llm_server):
+    """Stop (or a client that went away) also ends the request to the LLM server, not only our side."""
+    from assistant.core.errors import Cancelled
+    from assistant.core.types import Token
+
+    port, seen = llm_server
+    assistant = assistant_for(settings, fake_index, fake_embedder, openai_url=f"http://127.0.0.1:{port}/v1",
+                              openai_model="slow-model")
+    cancel = threading.Event()
+    tokens = 0
+    with pytest.raises(Cancelled):
+        for event in assistant.stream(WRR_Q, backend="openai", cancel=cancel):
+            tokens += isinstance(event, Token)
+            if tokens == 2:
+                cancel.set()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not seen[-1].get("_closed_early"):
+        time.sleep(0.05)
+    assert seen[-1]["_closed_early"] and seen[-1]["_sent"] < len(REPLY.split(" ")) - 2
+    assert assistant.gate.state().slots_in_use == 0

@@ -148,7 +148,9 @@ class LocalLlamaCpp(CustomLLM):
     def load(self) -> None:
         self._model()
 
-    @llm_chat_callback()
+    # No @llm_chat_callback here: its wrapper hands the GeneratorExit of a stopped answer to the
+    # instrumentation, and that reference cycle kept this generator (and the model lock) alive until
+    # the next garbage collection. Closing this generator must stop llama.cpp at once.
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         llama = self._model()
         payload = [{"role": m.role.value, "content": m.content or ""} for m in messages]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import threading
 import time
 import unicodedata
@@ -252,17 +253,24 @@ def _generate(llm: LLM, messages: list, backend: str, **kwargs: object) -> Itera
     from assistant.models.llms import transport_errors
 
     stream = None
+    finished = False
     try:
         stream = llm.stream_chat(messages, **kwargs)
         for part in stream:
             if part.delta:
                 yield part.delta
+        finished = True
     except transport_errors() as exc:
         raise BackendUnavailable(f"Het taalmodel ({backend}) is niet bereikbaar: {exc}") from exc
     finally:
         close = getattr(stream, "close", None)
         if callable(close):
             close()  # ends the generation (in-process) or the upstream HTTP request (servers)
+        if not finished:
+            # llama-index's callback wrapper keeps the closed stream's GeneratorExit in a reference
+            # cycle with the wrapped generator, so the HTTP response to the LLM server would stay
+            # open until the next garbage collection. Collect now: the server stops writing at once.
+            gc.collect()
 
 
 def _clean_history(history: History, turns: int) -> list[dict[str, str]]:
