@@ -227,3 +227,20 @@ class FakeService:
 
     def warm_up(self, backend: str | None = None) -> None:
         return None
+
+
+def stop_after_tokens(assistant: Any, question: str, backend: str, tokens: int) -> int:
+    """Stream an answer and press Stop after `tokens` tokens; the tokens seen (the stream must end `Cancelled`)."""
+    import pytest
+
+    from assistant.core.errors import Cancelled
+    from assistant.core.types import Token
+
+    cancel = threading.Event()
+    seen = 0
+    with pytest.raises(Cancelled):
+        for event in assistant.stream(question, backend=backend, cancel=cancel):
+            seen += isinstance(event, Token)
+            if seen == tokens:
+                cancel.set()
+    return seen

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.fakes import SlowLLM
+from tests.fakes import SlowLLM, stop_after_tokens
 from tests.live import fake_assistant_for, live_server, parse_sse
 
 WRR_Q = "Welke vier typen burgers onderscheidt de WRR?"
@@ -104,18 +104,8 @@ def slow_assistant(settings, fake_index, fake_embedder):
 
 
 def test_a_stream_cancelled_mid_answer_stops_the_model_and_frees_the_gate(slow_assistant):
-    from assistant.core.types import Token
-    from assistant.core.errors import Cancelled
-
     assistant, llm = slow_assistant
-    cancel = threading.Event()
-    tokens = 0
-    with pytest.raises(Cancelled):
-        for event in assistant.stream(WRR_Q, backend="scripted", cancel=cancel):
-            tokens += isinstance(event, Token)
-            if tokens == 2:
-                cancel.set()
-    assert tokens == 2
+    assert stop_after_tokens(assistant, WRR_Q, "scripted", 2) == 2
     assert llm.words_out <= 3 and llm.closed == 1 and llm.running == 0  # stopped at the next word
     state = assistant.gate.state()
     assert (state.slots_in_use, state.admitted) == (0, 0)
