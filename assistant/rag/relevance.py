@@ -60,7 +60,7 @@ def judge(
         return Verdict(True, "", 1.0)  # word overlap means little across languages
     present = content_stems(" ".join(f"{p.title} {p.text}" for p in excerpts))
     texts = {question}
-    if len(_subject_words(asked)) >= 2:  # one word ("oplossing") is too little to judge a follow-up by
+    if len(subject_words(asked)) >= 2:  # one word ("oplossing") is too little to judge a follow-up by
         texts.add(asked)
     coverage = min(_coverage(text, present) for text in texts)
     if coverage < min_coverage:
@@ -68,14 +68,14 @@ def judge(
     return Verdict(True, "", coverage)
 
 
-def _subject_words(question: str) -> set[str]:
+def subject_words(question: str) -> set[str]:
     """Stems of the words that say what the question is about."""
     return {w for w in content_stems(question) - _QUESTION_WORDS if not NUMBER_WORDS.fullmatch(w)}
 
 
 def _coverage(question: str, present: set[str]) -> float:
     """Share of the question's subject words that occur in the passages."""
-    wanted = _subject_words(question)
+    wanted = subject_words(question)
     if not wanted:
         return 1.0
     return sum(covered(w, present) for w in wanted) / len(wanted)

@@ -11,7 +11,9 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from assistant.rag import prompts
+from assistant.rag.attribution_check import AttributionChecker
 from assistant.text import language
+from assistant.text.attribution import names_in
 from assistant.core.types import Answer, Event, Passage, Status, Token
 from assistant.rag.citations import check_answer
 from assistant.rag.trim import trim
@@ -58,6 +60,7 @@ class Assistant:
         self._llms: dict[str, LLM | None] = dict(llms or {})
         self._lock = threading.Lock()
         self.gate = GenerationGate.from_settings(settings.limits)
+        self.attribution = AttributionChecker()
 
     def llm(self, backend: str) -> LLM | None:
         """The backend's LLM, created once and shared (its weights are loaded on first use)."""
@@ -71,6 +74,7 @@ class Assistant:
     def warm_up(self, backend: str | None = None) -> None:
         """Load the index, the embedding model and the backend's LLM now instead of on the first question."""
         self.knowledge.retrieve("welzijn")
+        self.attribution.warm_up(self.knowledge.articles(), self.knowledge.version())
         llm, _, _ = self._resolve(backend or self.settings.llm.backend)
         load = getattr(llm, "load", None)
         if callable(load):
@@ -159,6 +163,17 @@ class Assistant:
             timings |= {"first_token": _ms(began), "total": _ms(began)}
             yield self._refusal(question, standalone, passages, timings, backend, notice, lang)
             return
+        # A named person must speak where the topic is: a trap is refused before any model is asked.
+        attributed = self.attribution.check(
+            _holder_question(question, standalone), passages, self.knowledge.articles(), self.knowledge.version()
+        )
+        if not attributed.ok:
+            timings |= {"first_token": _ms(began), "total": _ms(began)}
+            yield self._refusal(
+                question, standalone, passages, timings, backend, notice, lang, attributed.checks,
+                text=attributed.message, pointer=attributed.pointer,
+            )
+            return
         raw = ""
         if llm is not None:
             yield Status("Antwoord schrijven…")
@@ -181,12 +196,14 @@ class Assistant:
         checked = check_answer(raw, context, self.settings.answering.support_threshold)
         timings["total"] = _ms(began)
         if checked.refused:
-            yield self._refusal(question, standalone, passages, timings, backend, notice, lang, checked.checks)
+            yield self._refusal(
+                question, standalone, passages, timings, backend, notice, lang, attributed.checks + checked.checks
+            )
             return
         yield Answer(
             question=question, answer=checked.text, refused=False, citations=checked.citations,
             retrieved=tuple(passages), timings_ms=timings, backend=backend, standalone_question=standalone,
-            checks=checked.checks, notice=notice,
+            checks=attributed.checks + checked.checks, notice=notice,
         )
 
     def _resolve(self, backend: str) -> tuple[LLM | None, str, str]:
@@ -226,20 +243,28 @@ class Assistant:
         )
         return [ChatMessage(role="system", content=prompts.SYSTEM), ChatMessage(role="user", content=user)]
 
-    def _refusal(self, question, standalone, passages, timings, backend, notice, lang, checks=()) -> Answer:
-        # One suggestion per article: the best passage of each of the top articles.
-        best: dict[str, Passage] = {}
+    def _refusal(
+        self, question, standalone, passages, timings, backend, notice, lang, checks=(), text="", pointer=None
+    ) -> Answer:
+        # One suggestion per article: the best passage of each of the top articles (the pointer's first).
+        best: dict[str, Passage] = {pointer.source: pointer} if pointer is not None else {}
         for passage in passages:
             best.setdefault(passage.source, passage)
         suggestions = tuple(best.values())[:3]
-        text = _REFUSAL[lang]
-        if suggestions:
-            text += " " + _SUGGEST[lang] + " " + "; ".join(f"‘{p.title}’" for p in suggestions) + "."
+        if not text:
+            text = _REFUSAL[lang]
+            if suggestions:
+                text += " " + _SUGGEST[lang] + " " + "; ".join(f"‘{p.title}’" for p in suggestions) + "."
         return Answer(
             question=question, answer=text, refused=True, citations=(), retrieved=tuple(passages),
             timings_ms=timings, backend=backend, standalone_question=standalone, checks=tuple(checks),
             notice=notice, suggestions=suggestions,
         )
+
+
+def _holder_question(question: str, standalone: str) -> str:
+    """The question whose named people are checked: as typed, or its rewrite when it names no one ("hij")."""
+    return question if names_in(question) or standalone == question else standalone
 
 
 def _retrieval_query(standalone: str, history: History) -> str:
