@@ -149,6 +149,7 @@ def test_leaving_the_async_stream_cancels_the_answer_and_logs_one_line(slow_assi
     assert llm.running == 0 and llm.words_out <= leave_after + 2
     lines = [r.getMessage() for r in caplog.records if "answer abandoned" in r.getMessage()]
     assert len(lines) == 1 and "channel=widget" in lines[0]
+    assert ("stage=writing" if leave_after else "stage=before_first_token") in lines[0]
     assert WRR_Q not in lines[0]  # the question only when the conversation log is on
 
 

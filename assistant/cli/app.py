@@ -112,11 +112,13 @@ def serve(
     """Start the web app: chat page at /, JSON API under /api/, widget at /widget.js."""
     import uvicorn
 
+    from assistant.core.process import configure_server_logging
     from assistant.web.app import create_app
 
     settings = _settings()
     if host is not None or port is not None:
         settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
+    configure_server_logging()
     typer.echo(f"welzijn-assistant op http://{settings.web.host}:{settings.web.port}  (Ctrl-C stopt)")
     uvicorn.run(create_app(settings), host=settings.web.host, port=settings.web.port, log_level="warning")
 

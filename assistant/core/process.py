@@ -1,5 +1,6 @@
-"""Process-wide set-up, done once by entry points and never at import: offline environment, torch threads."""
+"""Process-wide set-up, done once by entry points and never at import: offline environment, torch threads, logging."""
 
+import logging
 import os
 
 OFFLINE_ENV = {
@@ -33,3 +34,16 @@ def use_one_torch_thread() -> None:
     except ImportError:  # an embedder without torch has no such setting
         return
     torch.set_num_threads(1)
+
+
+def configure_server_logging() -> None:
+    """The server's own log lines (abandoned answers, reclaimed slots, repaired records) on stderr, from INFO up.
+
+    Third-party libraries stay at WARNING; uvicorn configures its own loggers.
+    """
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    ours = logging.getLogger("assistant")
+    ours.addHandler(handler)
+    ours.setLevel(logging.INFO)
+    ours.propagate = False

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.core.errors import Cancelled
-from assistant.core.types import Answer, Event, Status, Token
+from assistant.core.types import Answer, Event, Token
 
 if TYPE_CHECKING:
     from assistant.rag.service import Assistant
@@ -29,7 +29,7 @@ _END = object()
 class _Progress:
     """How far an answer got, for the log line of an abandoned answer."""
 
-    stage: str = "started"
+    stage: str = "before_first_token"  # then "writing"; "queued" when it was still waiting for a slot
     tokens: int = 0
     after_stop: int = 0
 
@@ -39,8 +39,6 @@ class _Progress:
         elif isinstance(event, Token):
             self.tokens += 1
             self.stage = "writing"
-        elif isinstance(event, Status):
-            self.stage = event.text.rstrip("…").lower()
 
 
 async def stream_answer(
@@ -71,6 +69,8 @@ async def stream_answer(
                 put(event)
         except Cancelled as exc:
             progress.after_stop += exc.tokens_after_stop
+            if exc.stage == "queued":
+                progress.stage = "queued"
         except BaseException as exc:  # handed to the reader, who raises it in its own task
             put(exc)
         finally:
