@@ -78,7 +78,8 @@ def test_a_sentence_ending_in_a_colon_brings_its_list_and_the_answer_has_no_frag
     call = seed("002")
     answer = extract("Waartoe roepen Moerbeek en Bruinsma op?", [call])
     line = next(line for line in answer.splitlines() if "roepen wij op tot" in line)
-    assert "groepsgerichte aanpak" in line and "Herwaardering van de sociale sector" in line
+    assert "roepen wij op tot: Meer aandacht en ruimte voor een thematische - en groepsgerichte aanpak" in line
+    assert "Herwaardering van de sociale sector als geheel. [1]" in answer.splitlines()
     assert not malformed_reasons(answer, answer_claims(answer))
 
 
@@ -106,3 +107,23 @@ def test_follow_up_ranks_by_the_words_just_typed():
     standalone = "Wie is Lex Staal? Wat vertelde hij over een basisvoorziening?"
     answer = extract(standalone, [passage(C3)], asked="Wat vertelde hij over een basisvoorziening?")
     assert "basisvoorziening" in first_claim(answer)
+
+
+def test_why_question_prefers_the_sentence_that_gives_a_reason():
+    text = (
+        "Aanvankelijk zou de bijeenkomst fysiek plaatsvinden op een locatie waar sociaal werk voor ons zichtbaar "
+        "en voelbaar zou zijn. Door Covid-19 was dat helaas niet mogelijk en besloten we elkaar digitaal te treffen."
+    )
+    ranked = rank("Waarom vond de bijeenkomst digitaal plaats?", [passage(text)])
+    assert "Covid-19" in ranked[0].text
+
+
+def test_asking_what_something_is_called_prefers_the_sentence_with_the_title():
+    text = (
+        "Behalve aan het rapport zelf besteedt Zorg + Welzijn aandacht aan succesvolle buurtinitiatieven waarvan "
+        "het rapport bol staat. In het rapport ‘Vertrouwen in de buurt’, dat de Wetenschappelijke Raad voor het "
+        "Regeringsbeleid vlak voor de zomer presenteerde, wordt onder meer een lans gebroken voor versterking van "
+        "het welzijnswerk."
+    )
+    answer = extract("Hoe heet het rapport waarop de welzijnsdirecteuren reageren?", [passage(text)])
+    assert "Vertrouwen in de buurt" in first_claim(answer)

@@ -2,7 +2,7 @@
 
 A sentence scores by the question's content stems it shares (exact, or a long common prefix for
 inflections and compounds), by what the question type asks for (wie → a name, hoeveel → a number,
-wanneer → a date, welke → a list), and a little by its passage's retrieval rank. Dense similarity is
+wanneer → a date, welke → a list, waarom → a reason, hoe heet → a title), and a little by its passage's retrieval rank. Dense similarity is
 left out on purpose: embedding every candidate sentence costs ~25 ms each on the 2-core CPU this
 runs on, more than the whole extractive answer takes now; stems, cues and passage rank carry it.
 
@@ -34,6 +34,10 @@ _HOW_MANY = re.compile(rf"{HOW_MANY.pattern}|\b(welk|hoe ?groot)\w* (percentage|
 _WHEN = re.compile(r"\b(wanneer|sinds wanneer|in welk jaar|when|what year)\b", re.I)
 # "welke partijen", "welke vier typen", "which examples": a plural asks for a list ("welke rol" does not).
 _WHICH = re.compile(r"\b(welke|which|what)\s+(\w+\s+)?\w+(en|s)\b|^\W*noem\b", re.I)
+_WHY = re.compile(r"^\W*(waarom|why)\b", re.I)
+_BECAUSE = re.compile(r"\b(omdat|doordat|want|vanwege|daardoor|waardoor|zodat|door|oorzaak|reden|because)\b", re.I)
+_CALLED = re.compile(r"\b(hoe heet|hoe heette|welke (naam|titel)|what is the (name|title)|called)\b", re.I)
+_TITLED = re.compile(r"[‘“'\"][A-Z][^’”'\"]{3,80}[’”'\"]")
 _DATE = re.compile(
     r"\b(1[89]\d\d|20\d\d|januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
     r"december|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|gisteren|vorig jaar|vorige week)\b",
@@ -49,6 +53,7 @@ _LEANS = re.compile(
 _PERSONAL = re.compile(r"^\W*(hij|zij|ze)\b", re.I)
 _CAUSAL = re.compile(r"^\W*(daarom|daardoor|daarmee|hierdoor|dus)\b", re.I)
 _ATTRIBUTES = re.compile(r"^\W*(dat|dit)\s+(zegt|zei|schrijft|schreef|stelt|vindt|meent|noemt)\b", re.I)
+_OPINION = re.compile(r"\b(zegt|zei|vindt|vond|vertelde|vertelt|reageert|reageerde|noemt|stelt|denkt|meent|says|think)\b", re.I)
 _URL = re.compile(r"(https?://|www\.)\S+", re.I)
 _BULLET = re.compile(r"^\s*([•\-–*]|\d+[.)])\s+")
 _FULL_STOP = ".!?…’”'\""
@@ -84,6 +89,8 @@ class Cues:
     """What kind of answer the question asks for."""
 
     who: bool
+    why: bool
+    called: bool
     number: bool
     date: bool
     listing: bool
@@ -92,9 +99,39 @@ class Cues:
     def of(cls, question: str) -> Cues:
         return cls(
             who=bool(_WHO.search(question)),
+            why=bool(_WHY.search(question)),
+            called=bool(_CALLED.search(question)),
             number=bool(_HOW_MANY.search(question)),
             date=bool(_WHEN.search(question)),
             listing=bool(_WHICH.search(question)) and not _WHO.search(question),
+        )
+
+
+@dataclass(frozen=True)
+class _Query:
+    """The question as the scorer sees it."""
+
+    wanted: frozenset[str]  # content stems of the (standalone) question, without its frame words
+    latest: frozenset[str]  # those the user typed last (a follow-up's own words)
+    framing: frozenset[str]  # stems of its names: "volgens Moerbeek" frames the question more than its subject
+    names: frozenset[str]  # names in the question, casefolded
+    surnames: frozenset[str]  # stems of the last word of each person or organisation named
+    speaker: str  # "Wat vindt Jet Bussemaker van …": the stem of the person whose view is asked, if any
+    cues: Cues
+
+    @classmethod
+    def of(cls, question: str, asked: str) -> _Query:
+        names = names_in(question)
+        opinion = names_in(asked) if _OPINION.search(asked) else []
+        speaker = content_stems(opinion[0].split()[-1]) if opinion else set()
+        return cls(
+            wanted=frozenset(content_stems(question) - _FRAME or content_stems(question)),
+            latest=frozenset(content_stems(asked) - _FRAME),
+            framing=frozenset(content_stems(" ".join(names))),
+            names=frozenset(name.casefold() for name in names),
+            surnames=frozenset(content_stems(" ".join(name.split()[-1] for name in names))),
+            speaker=next(iter(speaker), ""),
+            cues=Cues.of(asked),
         )
 
 
@@ -104,24 +141,20 @@ def rank(question: str, passages: list[Passage], asked: str = "") -> list[Eviden
     `question` is the standalone question; `asked` the words the user typed, when they differ (a
     follow-up): its words and its question type lead, the earlier questions' words count half.
     """
-    asked = asked or question
-    wanted = content_stems(question) - _FRAME or content_stems(question)
-    latest = content_stems(asked) - _FRAME
-    asked_names = {name.casefold() for name in names_in(question)}
-    # Names in the question mostly frame it ("volgens Moerbeek"): they count, but less than its subject.
-    name_stems = content_stems(" ".join(asked_names))
-    cues = Cues.of(asked)
+    query = _Query.of(question, asked or question)
     items: list[Evidence] = []
     for n, passage in enumerate(passages, 1):
         text = passage.text
         spans = split_sentences(text)
+        # A passage that names the people the question names (a quote, a signature) is more likely theirs.
+        named = 0.5 if query.surnames and query.surnames <= content_stems(text) else 0.0
         for i, (start, end) in enumerate(spans):
             sentence = text[start:end]
             if not _usable(sentence, passage.heading):
                 continue
             stems = content_stems(sentence)
-            score = _score(sentence, stems, wanted, latest, name_stems, asked_names, cues) + 0.3 / n
-            first, last = _extend(text, spans, i, wanted, bool(asked_names))
+            score = _score(sentence, stems, query) + 0.3 / n + named
+            first, last = _extend(text, spans, i, query)
             items.append(Evidence(n, first, last, start, end, text[first:last], round(score, 3), frozenset(stems)))
     return sorted(items, key=lambda e: (-e.score, e.n, e.core_start))
 
@@ -138,19 +171,23 @@ def _usable(sentence: str, heading: str) -> bool:
     return len(words) >= MIN_WORDS and sentence[-1:] in _ENDS
 
 
-def _score(
-    sentence: str, stems: set[str], wanted: set[str], latest: set[str], name_stems: set[str],
-    asked_names: set[str], cues: Cues,
-) -> float:
+def _score(sentence: str, stems: set[str], query: _Query) -> float:
     """Stem overlap plus the question type's cues."""
-    weights = {w: (0.4 if w in name_stems else 1.0) * (1.0 if w in latest else 0.5) for w in wanted}
+    cues = query.cues
+    weights = {w: (0.4 if w in query.framing else 1.0) * (1.0 if w in query.latest else 0.5) for w in query.wanted}
     score = sum(weight * _match(w, stems) for w, weight in weights.items())
     names = {name.casefold() for name in names_in(sentence[1:])}  # not the capital that opens it
+    if query.speaker and query.speaker in stems:
+        score += 0.8  # the person whose view is asked is named here
     if cues.who:
-        others = names - asked_names
+        others = names - query.names
         score += 1.0 if others else -0.5
         if others and _SPEAKS.search(sentence):
             score += 0.5
+    if cues.why and _BECAUSE.search(sentence):
+        score += 0.7
+    if cues.called and _TITLED.search(sentence):
+        score += 1.0
     if cues.number:
         score += 1.5 if NUMBER_WORDS.search(sentence) else -1.0
     if cues.date:
@@ -171,12 +208,10 @@ def _match(stem: str, stems: set[str]) -> float:
     return 0.0
 
 
-def _extend(
-    text: str, spans: list[tuple[int, int]], i: int, wanted: set[str], names_asked: bool
-) -> tuple[int, int]:
+def _extend(text: str, spans: list[tuple[int, int]], i: int, query: _Query) -> tuple[int, int]:
     """The sentence's span, with the sentence it leans on before it and the list its colon announces."""
     start, end = spans[i]
-    if i > 0 and _leans_on(text[start:end], text[spans[i - 1][0] : spans[i - 1][1]], wanted, names_asked):
+    if i > 0 and _leans_on(text[start:end], text[spans[i - 1][0] : spans[i - 1][1]], query):
         start = spans[i - 1][0]
     if text[spans[i][0] : spans[i][1]].rstrip().endswith(":"):
         j = i + 1
@@ -188,7 +223,7 @@ def _extend(
     return start, end
 
 
-def _leans_on(sentence: str, previous: str, wanted: set[str], names_asked: bool) -> bool:
+def _leans_on(sentence: str, previous: str, query: _Query) -> bool:
     """Whether `sentence` needs `previous` to be understood, and `previous` is worth showing.
 
     "Dat schrijft X" attributes rather than leans; "Hij…" is clear when the question names the person;
@@ -197,11 +232,11 @@ def _leans_on(sentence: str, previous: str, wanted: set[str], names_asked: bool)
     """
     if not _LEANS.match(sentence) or _ATTRIBUTES.match(sentence):
         return False
-    if names_asked and _PERSONAL.match(sentence):
+    if query.names and _PERSONAL.match(sentence):
         return False
     if not _usable(previous, ""):
         return False
-    return bool(_CAUSAL.match(sentence)) or any(_match(w, content_stems(previous)) for w in wanted)
+    return bool(_CAUSAL.match(sentence)) or any(_match(w, content_stems(previous)) for w in query.wanted)
 
 
 def subject_covered(item: Evidence, question: str) -> float:

@@ -42,20 +42,15 @@ def _counts(chosen: list[Evidence], question: str) -> bool:
 
 
 def render(item: Evidence) -> list[str]:
-    """The item's lines with their marker; a colon's list joins its sentence, so no line ends in ':'."""
+    """The item's lines with their marker: a colon's sentence takes the first item of its list, so no
+    line ends in ':'; the further items follow a line each (each is then quoted on its own)."""
     lines: list[str] = []
-    listing = False
     for sentence in item.sentences:
-        bullet = bool(_BULLET.match(sentence))
-        part = _BULLET.sub("", sentence).rstrip(" .;")
+        part = _BULLET.sub("", sentence)
         if lines and lines[-1].endswith(":"):
             lines[-1] += " " + part
-            listing = bullet
-        elif lines and listing and bullet:
-            lines[-1] += "; " + part
         else:
-            lines.append(sentence)
-            listing = False
+            lines.append(part)
     return [f"{_closed(line)} [{item.n}]" for line in lines]
 
 
