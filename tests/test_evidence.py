@@ -127,3 +127,16 @@ def test_asking_what_something_is_called_prefers_the_sentence_with_the_title():
     )
     answer = extract("Hoe heet het rapport waarop de welzijnsdirecteuren reageren?", [passage(text)])
     assert "Vertrouwen in de buurt" in first_claim(answer)
+
+
+def test_the_sentence_after_one_that_restates_the_question_is_evidence_too():
+    text = (
+        "Sommige welzijnsdirecteuren voeren aan dat de prestatieafspraken met gemeenten zo dichtgetimmerd zitten, "
+        "dat er weinig ruimte is om vragen van bewoners direct te honoreren. Zuiver reageert hier laconiek op: "
+        "‘Daar moet je creatief mee omgaan. Het stadsdeel wilde dat eigenlijk niet, maar we hebben het toch gedaan."
+    )
+    answer = extract(
+        "Wie is Hans Zuiver? Wat zegt hij over de dichtgetimmerde prestatieafspraken?", [passage(text)],
+        asked="Wat zegt hij over de dichtgetimmerde prestatieafspraken?",
+    )
+    assert "creatief" in answer

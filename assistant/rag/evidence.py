@@ -1,9 +1,11 @@
 """Evidence ranking: the retrieved passages' sentences, best first, for the extractive answer and prompts.
 
 A sentence scores by the question's content stems it shares (exact, or a long common prefix for
-inflections and compounds), by what the question type asks for (wie → a name, hoeveel → a number,
-wanneer → a date, welke → a list, waarom → a reason, hoe heet → a title), and a little by its passage's retrieval rank. Dense similarity is
-left out on purpose: embedding every candidate sentence costs ~25 ms each on the 2-core CPU this
+inflections and compounds), plus half the overlap of the sentence before it (articles restate a
+question in one sentence and answer it in the next), by what the question type asks for (wie → a
+name, hoeveel → a number, wanneer → a date, welke → a list, waarom → a reason, hoe heet → a title),
+by naming the person whose view is asked, and a little by its passage's retrieval rank. Dense
+similarity is left out on purpose: embedding every candidate sentence costs ~25 ms each on the 2-core CPU this
 runs on, more than the whole extractive answer takes now; stems, cues and passage rank carry it.
 
 Each item is a contiguous slice of its passage, so a citation still points at real article text: a
@@ -58,6 +60,7 @@ _URL = re.compile(r"(https?://|www\.)\S+", re.I)
 _BULLET = re.compile(r"^\s*([•\-–*]|\d+[.)])\s+")
 _FULL_STOP = ".!?…’”'\""
 _ENDS = _FULL_STOP + ")"  # "Saskia Moerbeek, directeur stichting … (BMP)": a signature says who someone is
+CARRY = 0.5  # share of the previous sentence's overlap a sentence inherits (tuned on the question set)
 MIN_WORDS = 6  # shorter lines are headings, captions or signatures, not evidence
 
 
@@ -122,7 +125,8 @@ class _Query:
     @classmethod
     def of(cls, question: str, asked: str) -> _Query:
         names = names_in(question)
-        opinion = names_in(asked) if _OPINION.search(asked) else []
+        # "Wat zegt hij over …?" after "Wie is Hans Zuiver?": the person is in the standalone question.
+        opinion = (names_in(asked) or names) if _OPINION.search(asked) else []
         speaker = content_stems(opinion[0].split()[-1]) if opinion else set()
         return cls(
             wanted=frozenset(content_stems(question) - _FRAME or content_stems(question)),
@@ -148,15 +152,26 @@ def rank(question: str, passages: list[Passage], asked: str = "") -> list[Eviden
         spans = split_sentences(text)
         # A passage that names the people the question names (a quote, a signature) is more likely theirs.
         named = 0.5 if query.surnames and query.surnames <= content_stems(text) else 0.0
+        before = 0.0  # the previous sentence's overlap with the question
         for i, (start, end) in enumerate(spans):
             sentence = text[start:end]
+            stems = content_stems(sentence)
+            overlap, before = before, _overlap(stems, query)
+            if i and "\n\n" in text[spans[i - 1][1] : start]:
+                overlap = 0.0  # a new paragraph does not answer the last one
             if not _usable(sentence, passage.heading):
                 continue
-            stems = content_stems(sentence)
-            score = _score(sentence, stems, query) + 0.3 / n + named
+            # An article often restates the question in one sentence and answers it in the next.
+            score = _score(sentence, stems, query) + CARRY * overlap + 0.3 / n + named
             first, last = _extend(text, spans, i, query)
             items.append(Evidence(n, first, last, start, end, text[first:last], round(score, 3), frozenset(stems)))
     return sorted(items, key=lambda e: (-e.score, e.n, e.core_start))
+
+
+def _overlap(stems: set[str], query: _Query) -> float:
+    """The question's stems in the sentence, weighted: names and earlier questions' words count less."""
+    weights = {w: (0.4 if w in query.framing else 1.0) * (1.0 if w in query.latest else 0.5) for w in query.wanted}
+    return sum(weight * _match(w, stems) for w, weight in weights.items())
 
 
 def _usable(sentence: str, heading: str) -> bool:
@@ -174,11 +189,10 @@ def _usable(sentence: str, heading: str) -> bool:
 def _score(sentence: str, stems: set[str], query: _Query) -> float:
     """Stem overlap plus the question type's cues."""
     cues = query.cues
-    weights = {w: (0.4 if w in query.framing else 1.0) * (1.0 if w in query.latest else 0.5) for w in query.wanted}
-    score = sum(weight * _match(w, stems) for w, weight in weights.items())
+    score = _overlap(stems, query)
     names = {name.casefold() for name in names_in(sentence[1:])}  # not the capital that opens it
     if query.speaker and query.speaker in stems:
-        score += 0.8  # the person whose view is asked is named here
+        score += 0.5  # the person whose view is asked is named here
     if cues.who:
         others = names - query.names
         score += 1.0 if others else -0.5
@@ -226,16 +240,18 @@ def _extend(text: str, spans: list[tuple[int, int]], i: int, query: _Query) -> t
 def _leans_on(sentence: str, previous: str, query: _Query) -> bool:
     """Whether `sentence` needs `previous` to be understood, and `previous` is worth showing.
 
-    "Dat schrijft X" attributes rather than leans; "Hij…" is clear when the question names the person;
-    a reason ("Daarom…") always needs what it follows from, other back references only when the
+    "Dat schrijft X" attributes rather than leans; "Hij…" needs the sentence that says who he is; a
+    reason ("Daarom…") always needs what it follows from; other back references only when the
     sentence before is about the question too.
     """
     if not _LEANS.match(sentence) or _ATTRIBUTES.match(sentence):
         return False
-    if query.names and _PERSONAL.match(sentence):
-        return False
     if not _usable(previous, ""):
         return False
+    if _PERSONAL.match(sentence):
+        # "Hij…" after a sentence naming the person asked about is clear from the question itself;
+        # after any other sentence the reader must see who is meant.
+        return not any(name in previous.casefold() for name in query.names)
     return bool(_CAUSAL.match(sentence)) or any(_match(w, content_stems(previous)) for w in query.wanted)
 
 
@@ -255,8 +271,8 @@ def select(ranked: list[Evidence], limit: int, min_score: float = 1.0) -> list[E
     for item in ranked:
         if len(chosen) == limit:
             break
-        if chosen and item.score < min_score:
-            break
+        if chosen and item.score < max(min_score, chosen[0].score / 3):
+            break  # far weaker than the best: it would answer another question
         if any(_overlaps(item, c) for c in chosen):
             continue
         new = item.stems - shown
