@@ -1,35 +1,60 @@
-"""The `extractive` backend: no LLM, the passages' own best-matching sentences, each cited."""
+"""The `extractive` backend: no LLM, the ranked evidence itself, best sentence first, each cited."""
 
 from __future__ import annotations
 
+import re
+
 from assistant.core.types import Passage
-from assistant.rag.relevance import HOW_MANY, NUMBER_WORDS
-from assistant.text.scoring import scored_sentences
-from assistant.text.stems import content_stems
+from assistant.rag.evidence import Cues, Evidence, rank, select, subject_covered
+from assistant.rag.relevance import NUMBER_WORDS
+from assistant.text import language
 
-MAX_SENTENCES = 3
+MAX_ITEMS = 3
+_BULLET = re.compile(r"^\s*(?:[•\-–*]|\d+[.)])\s+")
 
 
-def extract(question: str, passages: list[Passage]) -> str:
-    """Up to three sentences that share the most content words with the question, with [n] markers."""
-    wanted = content_stems(question)
-    wants_number = bool(HOW_MANY.search(question))
-    candidates: list[tuple[float, int, int, str]] = []
-    for n, passage in enumerate(passages, 1):
-        for position, (start, end, hits) in enumerate(scored_sentences(passage.text, wanted)):
-            sentence = passage.text[start:end]
-            if len(sentence) < 25 or sentence == passage.heading or sentence.rstrip("’”'\"").endswith("?"):
-                continue  # headings, fragments and the article's own questions answer nothing
-            if wants_number and NUMBER_WORDS.search(sentence):
-                hits += 1
-            # Earlier passages ranked higher in retrieval; break ties in their favour.
-            candidates.append((hits + 0.5 / n, n, position, sentence))
-    if not candidates:
+def extract(question: str, passages: list[Passage], asked: str = "") -> str:
+    """The best evidence first, then up to two items that add something new, with [n] markers.
+
+    `asked` is what the user typed when `question` is a follow-up's standalone version.
+    """
+    ranked = rank(question, passages, asked)
+    if not ranked:
         return ""
-    best = sorted(candidates, key=lambda c: c[0], reverse=True)
-    chosen = [c for c in best[:MAX_SENTENCES] if c[0] >= 1] or best[:1]
-    if wants_number and not any(NUMBER_WORDS.search(c[3]) for c in chosen):
-        return ""  # a "how many" question answered without a number is no answer
-    chosen.sort(key=lambda c: (c[1], c[2]))  # read in passage order, as the text flows
+    chosen = select(ranked, MAX_ITEMS)
+    if Cues.of(asked or question).number and not _counts(chosen, asked or question):
+        return ""  # a "how many" question answered without its number is no answer
     # One sentence per line: a source line without a full stop must not merge with the next one.
-    return "\n".join(f"{sentence} [{n}]" for _, n, _, sentence in chosen)
+    return "\n".join(line for item in chosen for line in render(item))
+
+
+def _counts(chosen: list[Evidence], question: str) -> bool:
+    """Whether a chosen item gives a number about what the question asks (not some other count).
+
+    A question in another language shares no words with the articles; a number then has to do.
+    """
+    numbered = [item for item in chosen if NUMBER_WORDS.search(item.text)]
+    if not numbered:
+        return False
+    if language.detect(question) != "nl":
+        return True
+    return any(subject_covered(item, question) >= 0.5 for item in numbered)
+
+
+def render(item: Evidence) -> list[str]:
+    """The item's lines with their marker: a colon's sentence takes the first item of its list, so no
+    line ends in ':'; the further items follow a line each (each is then quoted on its own)."""
+    lines: list[str] = []
+    for sentence in item.sentences:
+        part = _BULLET.sub("", sentence)
+        if lines and lines[-1].endswith(":"):
+            lines[-1] += " " + part
+        else:
+            lines.append(part)
+    return [f"{_closed(line)} [{item.n}]" for line in lines]
+
+
+def _closed(line: str) -> str:
+    """The line ending in sentence punctuation (a joined list gets its full stop back)."""
+    line = line.rstrip(" :;")
+    return line if line[-1:] in ".!?…’”\"')" else line + "."

@@ -22,6 +22,7 @@ from assistant.rag.extractive import extract
 from assistant.rag.queue import GenerationGate
 from assistant.rag.records import ConversationLog
 from assistant.rag.relevance import judge
+from assistant.text.injection import without_instructions
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -189,7 +190,9 @@ class Assistant:
                     raise  # half an answer was shown: say so rather than switch midway
                 llm, backend, notice = self._fallback(exc)
         if llm is None:
-            raw = extract(standalone, context)
+            # Extraction reads whole passages: it quotes sentences, so it needs no trimmed excerpts.
+            context = [without_instructions(p) for p in passages[: self.settings.retrieval.context_passages]]
+            raw = extract(standalone, context, asked=question)
             timings["first_token"] = _ms(began)
             yield Token(raw)
         timings.setdefault("first_token", _ms(began))
