@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from assistant.core.types import Answer, Citation
 from assistant.text.stems import normalize_space, support
-from evals.answer_form import malformed_reasons, unsupported_entities
+from assistant.text.answer_form import malformed_reasons, unsupported_entities
 from evals.dataset import EvalItem
 
 

@@ -95,3 +95,44 @@ def test_a_sentence_repeated_by_the_model_is_kept_once():
     raw = "De WRR onderscheidt actieve burgers [1]. De WRR onderscheidt actieve burgers [1]."
     checked = check_answer(raw, PASSAGES, 0.5)
     assert checked.text == "De WRR onderscheidt actieve burgers [1]."
+
+
+# --- the strict claim check: names, numbers and form against the cited evidence ----------------------
+
+
+def _passage(text: str, source: str = "003_b4ac6d7293bc88c6.txt"):
+    from assistant.core.types import Passage
+
+    return Passage(id=source, source=source, title="Welzijnsdirecteuren omarmen WRR-advies", text=text, score=1.0, start=0,
+                   end=len(text))
+
+
+VAN_DIJK = ("‘Dat gebeurt slechts incidenteel,’ zegt Gert van Dijk, directeur van Welzijn Amersfoort. "
+            "De WRR onderscheidt vier typen burgers.")
+
+
+def test_a_sentence_naming_someone_the_evidence_does_not_name_is_replaced_by_the_evidence():
+    from assistant.rag.citations import check_answer
+
+    checked = check_answer("Thijs Torreman zegt dat het slechts incidenteel gebeurt [1].", [_passage(VAN_DIJK)], 0.3)
+    assert "Torreman" not in checked.text
+    assert checked.text.startswith("‘Dat gebeurt slechts incidenteel,’ zegt Gert van Dijk") and checked.text.endswith("[1].")
+    assert any("Torreman" in c.sentence and not c.supported for c in checked.checks)
+
+
+def test_a_number_the_evidence_does_not_hold_is_replaced_and_citations_are_renumbered():
+    from assistant.rag.citations import check_answer
+
+    passages = [_passage(VAN_DIJK), _passage("Er zijn ruim 400 welzijnsorganisaties lid van Sociaal Werk Nederland.", "004.txt")]
+    raw = "Er zijn 500 welzijnsorganisaties lid van Sociaal Werk Nederland [2]. De WRR onderscheidt vier typen burgers [1]."
+    checked = check_answer(raw, passages, 0.3)
+    assert "500" not in checked.text and "ruim 400" in checked.text
+    assert [c.n for c in checked.citations] == [1, 2] and checked.citations[0].source == "004.txt"
+    assert checked.text.index("[1]") < checked.text.index("[2]")
+
+
+def test_a_faithful_sentence_stays_as_written():
+    from assistant.rag.citations import check_answer
+
+    raw = "Volgens Gert van Dijk gebeurt dat slechts incidenteel [1]."
+    assert check_answer(raw, [_passage(VAN_DIJK)], 0.3).text == raw

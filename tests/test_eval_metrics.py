@@ -10,7 +10,7 @@ import pytest
 
 from assistant.core.types import Answer, Citation, Passage
 from assistant.core.errors import WelzijnError
-from evals.answer_form import BARE_URL, FRAGMENT, LOWER_CASE_START, SOURCE_LABEL, TRAILING_COLON
+from assistant.text.answer_form import BARE_URL, FRAGMENT, LOWER_CASE_START, SOURCE_LABEL, TRAILING_COLON
 from evals.baseline import compare, load_baseline, regressions
 from evals.dataset import EvalItem, default_questions_path, flatten, load_questions
 from evals.metrics import (

@@ -7,7 +7,7 @@ from pathlib import Path
 from assistant.core.types import Passage
 from assistant.rag.evidence import rank
 from assistant.rag.extractive import extract
-from evals.answer_form import malformed_reasons
+from assistant.text.answer_form import malformed_reasons
 from evals.metrics import answer_claims
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

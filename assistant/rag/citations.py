@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.core.types import Citation, Passage, SentenceCheck
 from assistant.rag.prompts import NOT_FOUND
+from assistant.text.answer_form import entities, occurs, sentence_problems
 from assistant.text.scoring import scored_sentences
 from assistant.text.sentences import split_sentences
 from assistant.text.stems import content_stems, normalize_space, support
@@ -107,22 +108,56 @@ def _renumber(kept: list[tuple[str, list[int]]], passages: list[Passage], checks
     """
     numbers_by_span: dict[tuple[int, int], int] = {}
     citations: list[Citation] = []
-    sentences = []
+    sentences: list[str] = []
+    strict: list[SentenceCheck] = []
     for claim, cited in kept:
         markers = ""
+        quotes = []
         for n in cited:
             citation = _quote(len(citations) + 1, passages[n - 1], claim)
             key = (citation.start, citation.end)
             if key not in numbers_by_span:
                 numbers_by_span[key] = citation.n
                 citations.append(citation)
+            quotes.append(citations[numbers_by_span[key] - 1].quote)
             marker = f"[{numbers_by_span[key]}]"
             if marker not in markers:
                 markers += marker
-        match = _TRAILING.search(claim)
-        body, tail = (claim[: match.start()], match.group(1)) if match else (claim, ".")
-        sentences.append(f"{body.rstrip()} {markers}{tail}")
-    return Checked(" ".join(sentences), tuple(citations), checks, False)
+        problem = claim_problem(claim, " ".join(quotes))
+        if problem:
+            # The model's wording lost or invented a fact: the reader gets the evidence itself instead.
+            strict.append(SentenceCheck(f"{claim} → {problem}; vervangen door het citaat", (), 0.0, False))
+            claim = " ".join(quotes[0].split())
+            markers = markers[: markers.index("]") + 1]
+        sentence = _with_markers(claim, markers)
+        if sentence not in sentences:
+            sentences.append(sentence)
+    # Replacements can leave a citation unused: number the ones in use 1..m again, in order of use.
+    order: dict[int, int] = {}
+    for group in MARKER.findall(" ".join(sentences)):
+        order.setdefault(int(group), len(order) + 1)
+    text = MARKER.sub(lambda m: m.group(0).split("[")[0] + f"[{order[int(m.group(1))]}]", " ".join(sentences))
+    kept_citations = sorted((replace(c, n=order[c.n]) for c in citations if c.n in order), key=lambda c: c.n)
+    return Checked(text, tuple(kept_citations), checks + tuple(strict), False)
+
+
+def claim_problem(claim: str, evidence: str) -> str:
+    """Why a written sentence may not stand next to the evidence it cites ("" when it may).
+
+    Every number and capitalised name must occur in that evidence, and the sentence must be a
+    well-formed sentence: no fragment, no lower-case start, no trailing colon, no bare URL.
+    """
+    evidence = evidence.casefold()
+    missing = [name for name in entities(claim) if not occurs(name, evidence)]
+    if missing:
+        return "niet in het citaat: " + ", ".join(missing)
+    return "; ".join(sentence_problems(claim))
+
+
+def _with_markers(claim: str, markers: str) -> str:
+    match = _TRAILING.search(claim)
+    body, tail = (claim[: match.start()], match.group(1)) if match else (claim, ".")
+    return f"{body.rstrip()} {markers}{tail}"
 
 
 def _quote(n: int, passage: Passage, claim: str) -> Citation:

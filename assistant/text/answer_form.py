@@ -52,7 +52,8 @@ def entities(claim: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _occurs(token: str, text: str) -> bool:
+def occurs(token: str, text: str) -> bool:
+    """Whether a name or number occurs in a case-folded text as a whole word."""
     return re.search(rf"(?<!\w){re.escape(token.casefold())}(?!\w)", text) is not None
 
 
@@ -63,7 +64,7 @@ def unsupported_entities(claims: Sequence[Claim], quotes: Mapping[int, str]) -> 
         cited = " ".join(quotes[n] for n in numbers if n in quotes).casefold()
         names = entities(claim)
         total += len(names)
-        unsupported += sum(not _occurs(name, cited) for name in names)
+        unsupported += sum(not occurs(name, cited) for name in names)
     return unsupported, total
 
 
