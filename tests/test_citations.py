@@ -136,3 +136,12 @@ def test_a_faithful_sentence_stays_as_written():
 
     raw = "Volgens Gert van Dijk gebeurt dat slechts incidenteel [1]."
     assert check_answer(raw, [_passage(VAN_DIJK)], 0.3).text == raw
+
+
+def test_a_replacement_quote_of_two_sentences_carries_its_marker_on_each():
+    from assistant.rag.citations import check_answer
+
+    text = "Lex Staal was bij C3 te gast met ruim 400 leden. Hij vertelde over de brancheorganisatie."
+    checked = check_answer("Lex Staal sprak voor 500 leden over de brancheorganisatie [1].", [_passage(text)], 0.3)
+    assert "500" not in checked.text
+    assert all(part.strip().endswith("[1]") for part in checked.text.split(".") if part.strip())

@@ -105,3 +105,21 @@ def test_prompt_injection_in_question_does_not_leak_the_system_prompt(fake_assis
     )
     assert "systeemprompt" not in answer.answer.lower() or answer.refused
     assert "nauwkeurige assistent" not in answer.answer
+
+
+def test_a_who_answer_naming_someone_the_evidence_does_not_name_gives_way_to_the_evidence(fake_assistant, scripted_llm):
+    """"Wie vindt dat …?": the model picked the speaker of the neighbouring sentence (held-out failure)."""
+    question = "Wie vindt dat de samenwerking tussen vmbo-scholen en welzijnsorganisaties landelijk gestimuleerd zou moeten worden?"
+    scripted_llm.enqueue("Thijs Torreman [1].")  # the name is in the cited passage, so the name check passes
+    answer = fake_assistant.answer(question, backend="scripted")
+    assert not answer.refused and not answer.answer.startswith("Thijs Torreman")
+    assert "Van Dijk" in answer.answer.split("[1]")[0], answer.answer
+    assert "andere persoon" in answer.notice
+    assert any("vervangen door de letterlijke zinnen" in c.sentence for c in answer.checks)
+
+
+def test_a_who_answer_naming_the_right_person_stays(fake_assistant, scripted_llm):
+    question = "Wie vindt dat de samenwerking tussen vmbo-scholen en welzijnsorganisaties landelijk gestimuleerd zou moeten worden?"
+    scripted_llm.enqueue("Van Dijk vindt dat die samenwerking landelijk gestimuleerd zou moeten worden [1].")
+    answer = fake_assistant.answer(question, backend="scripted")
+    assert answer.answer.startswith("Van Dijk vindt") and not answer.notice

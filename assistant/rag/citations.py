@@ -127,9 +127,10 @@ def _renumber(kept: list[tuple[str, list[int]]], passages: list[Passage], checks
         if problem:
             # The model's wording lost or invented a fact: the reader gets the evidence itself instead.
             strict.append(SentenceCheck(f"{claim} → {problem}; vervangen door het citaat", (), 0.0, False))
-            claim = " ".join(quotes[0].split())
-            markers = markers[: markers.index("]") + 1]
-        sentence = _with_markers(claim, markers)
+            quote, marker = " ".join(quotes[0].split()), markers[: markers.index("]") + 1]
+            sentence = " ".join(_with_markers(quote[a:b], marker) for a, b in split_sentences(quote))
+        else:
+            sentence = _with_markers(claim, markers)
         if sentence not in sentences:
             sentences.append(sentence)
     # Replacements can leave a citation unused: number the ones in use 1..m again, in order of use.

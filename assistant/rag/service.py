@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
 import threading
 import time
 import unicodedata
@@ -14,8 +15,9 @@ from assistant.rag import prompts
 from assistant.rag.attribution_check import AttributionChecker
 from assistant.text import language
 from assistant.text.attribution import names_in
-from assistant.core.types import Answer, Event, Passage, Status, Token
-from assistant.rag.citations import check_answer
+from assistant.core.types import Answer, Event, Passage, SentenceCheck, Status, Token
+from assistant.rag.citations import MARKER, Checked, check_answer
+from assistant.text.answer_form import entities
 from assistant.rag.trim import trim
 from assistant.core.errors import BackendUnavailable, BadQuestion, Cancelled, ModelMissing, WelzijnError
 from assistant.rag.extractive import extract
@@ -197,6 +199,8 @@ class Assistant:
             yield Token(raw)
         timings.setdefault("first_token", _ms(began))
         checked = check_answer(raw, context, self.settings.answering.support_threshold)
+        if llm is not None and not checked.refused and _WHO.match(question):
+            checked, notice = self._same_person_as_evidence(checked, question, standalone, passages, notice)
         timings["total"] = _ms(began)
         if checked.refused:
             yield self._refusal(
@@ -208,6 +212,34 @@ class Assistant:
             retrieved=tuple(passages), timings_ms=timings, backend=backend, standalone_question=standalone,
             checks=attributed.checks + checked.checks, notice=notice,
         )
+
+    def _same_person_as_evidence(
+        self, checked: Checked, question: str, standalone: str, passages: list[Passage], notice: str
+    ) -> tuple[Checked, str]:
+        """A "Wie …?" answer must name someone the best evidence names; otherwise the reader gets the evidence.
+
+        Small models answer "Wie vindt dat …?" with a person from a neighbouring sentence. Who said what
+        is the point of such a question, so a model answer that names no one the ranked evidence names
+        gives way to the extractive answer (the evidence itself).
+        """
+        context = [without_instructions(p) for p in passages[: self.settings.retrieval.context_passages]]
+        evidence = check_answer(
+            extract(standalone, context, asked=question), context, self.settings.answering.support_threshold
+        )
+        if evidence.refused:
+            return checked, notice
+        first = MARKER.sub("", evidence.text.split(" [", 1)[0])
+        wanted = {name.casefold() for name in entities(first) if not name[0].isdigit()}
+        named = {name.casefold() for name in entities(MARKER.sub("", checked.text))}
+        if not wanted or wanted & named:
+            return checked, notice
+        record = SentenceCheck(
+            f"{MARKER.sub('', checked.text)} → noemt niet wie het bewijs noemt ({', '.join(sorted(wanted))}); "
+            "vervangen door de letterlijke zinnen", (), 0.0, False,
+        )
+        replaced = Checked(evidence.text, evidence.citations, checked.checks + evidence.checks + (record,), False)
+        why = "Het taalmodel noemde een andere persoon dan de bronnen; daarom de letterlijke zinnen uit de bronnen."
+        return replaced, " ".join(x for x in (notice, why) if x)
 
     def _resolve(self, backend: str) -> tuple[LLM | None, str, str]:
         """The LLM to use, falling back to extraction (with a notice) when the backend is unusable."""
@@ -263,6 +295,9 @@ class Assistant:
             timings_ms=timings, backend=backend, standalone_question=standalone, checks=tuple(checks),
             notice=notice, suggestions=suggestions,
         )
+
+
+_WHO = re.compile(r"^\s*(?:wie|who)\b", re.IGNORECASE)
 
 
 def _holder_question(question: str, standalone: str) -> str:
