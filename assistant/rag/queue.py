@@ -9,7 +9,7 @@ import math
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.core.errors import Busy, Cancelled
@@ -46,13 +46,6 @@ class QueueState:
         return dict(self.__dict__)
 
 
-@dataclass
-class _Counters:
-    waiting: int = 0
-    reclaimed_total: int = 0
-    holders: dict[int, _Holder] = field(default_factory=dict)
-
-
 class GenerationGate:
     """At most `max_concurrent` generations run; at most `max_queued` more requests wait for a slot.
 
@@ -78,8 +71,9 @@ class GenerationGate:
         self._lock = threading.Lock()
         self._admitted = 0
         self._ids = itertools.count()
-        self._c = _Counters()
-        self.running = 0
+        self._holders: dict[int, _Holder] = {}
+        self._waiting = 0
+        self._reclaimed_total = 0
         self.peak = 0  # most generations seen running at once
 
     @classmethod
@@ -90,6 +84,11 @@ class GenerationGate:
             limits.queue_timeout,
             limits.max_generation_seconds,
         )
+
+    @property
+    def running(self) -> int:
+        """Generations holding a slot now (a reclaimed one no longer does)."""
+        return sum(not h.reclaimed for h in list(self._holders.values()))
 
     @property
     def retry_after(self) -> int:
@@ -118,23 +117,20 @@ class GenerationGate:
         self._acquire(cancel)
         key = next(self._ids)
         with self._lock:
-            self._c.holders[key] = _Holder(time.monotonic(), cancel)
-            self.running += 1
+            self._holders[key] = _Holder(time.monotonic(), cancel)
             self.peak = max(self.peak, self.running)
         try:
             yield
         finally:
             with self._lock:
-                holder = self._c.holders.pop(key)
-                if not holder.reclaimed:
-                    self.running -= 1
-            if not holder.reclaimed:
+                holder = self._holders.pop(key)
+            if not holder.reclaimed:  # a reclaimed slot was released already
                 self._slots.release()
 
     def _acquire(self, cancel: threading.Event | None) -> None:
         deadline = time.monotonic() + self.timeout
         with self._lock:
-            self._c.waiting += 1
+            self._waiting += 1
         try:
             while True:
                 if cancel is not None and cancel.is_set():
@@ -147,18 +143,17 @@ class GenerationGate:
                 self.reclaim_stuck()
         finally:
             with self._lock:
-                self._c.waiting -= 1
+                self._waiting -= 1
 
     def reclaim_stuck(self) -> int:
         """Give back the slots of generations running past `max_generation`; how many were reclaimed."""
         now = time.monotonic()
         freed = []
         with self._lock:
-            for holder in self._c.holders.values():
+            for holder in self._holders.values():
                 if not holder.reclaimed and now - holder.started > self.max_generation:
                     holder.reclaimed = True
-                    self.running -= 1
-                    self._c.reclaimed_total += 1
+                    self._reclaimed_total += 1
                     freed.append(holder)
         for holder in freed:
             if holder.cancel is not None:
@@ -175,13 +170,13 @@ class GenerationGate:
         self.reclaim_stuck()
         now = time.monotonic()
         with self._lock:
-            holders = list(self._c.holders.values())
+            holders = list(self._holders.values())
             return QueueState(
                 slots=self.max_concurrent,
-                slots_in_use=sum(not h.reclaimed for h in holders),
+                slots_in_use=self.running,
                 admitted=self._admitted,
-                waiting=self._c.waiting,
+                waiting=self._waiting,
                 oldest_slot_s=round(max((now - h.started for h in holders), default=0.0), 1),
                 stuck=sum(h.reclaimed for h in holders),
-                reclaimed_total=self._c.reclaimed_total,
+                reclaimed_total=self._reclaimed_total,
             )

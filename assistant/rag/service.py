@@ -192,9 +192,7 @@ class Assistant:
                     raise  # half an answer was shown: say so rather than switch midway
                 llm, backend, notice = self._fallback(exc)
         if llm is None:
-            # Extraction reads whole passages: it quotes sentences, so it needs no trimmed excerpts.
-            context = [without_instructions(p) for p in passages[: self.settings.retrieval.context_passages]]
-            raw = extract(standalone, context, asked=question)
+            raw, context = self._extracted(question, standalone, passages)
             timings["first_token"] = _ms(began)
             yield Token(raw)
         timings.setdefault("first_token", _ms(began))
@@ -213,6 +211,14 @@ class Assistant:
             checks=attributed.checks + checked.checks, notice=notice,
         )
 
+    def _extracted(self, question: str, standalone: str, passages: list[Passage]) -> tuple[str, list[Passage]]:
+        """The extractive answer and the passages it quotes from.
+
+        Extraction reads whole passages: it quotes sentences, so it needs no trimmed excerpts.
+        """
+        context = [without_instructions(p) for p in passages[: self.settings.retrieval.context_passages]]
+        return extract(standalone, context, asked=question), context
+
     def _same_person_as_evidence(
         self, checked: Checked, question: str, standalone: str, passages: list[Passage], notice: str
     ) -> tuple[Checked, str]:
@@ -222,13 +228,11 @@ class Assistant:
         is the point of such a question, so a model answer that names no one the ranked evidence names
         gives way to the extractive answer (the evidence itself).
         """
-        context = [without_instructions(p) for p in passages[: self.settings.retrieval.context_passages]]
-        evidence = check_answer(
-            extract(standalone, context, asked=question), context, self.settings.answering.support_threshold
-        )
+        raw, context = self._extracted(question, standalone, passages)
+        evidence = check_answer(raw, context, self.settings.answering.support_threshold)
         if evidence.refused:
             return checked, notice
-        first = MARKER.sub("", evidence.text.split(" [", 1)[0])
+        first = evidence.text.split(" [", 1)[0]
         wanted = {name.casefold() for name in entities(first) if not name[0].isdigit()}
         named = {name.casefold() for name in entities(MARKER.sub("", checked.text))}
         if not wanted or wanted & named:
