@@ -212,6 +212,19 @@ def _message_text(message: dict[str, Any]) -> str:
     return str(content or "")
 
 
+def _writing_buttons() -> Any:
+    """While an answer is written the question box offers Stop instead of "Vraag"."""
+    import gradio as gr
+
+    return gr.Textbox(submit_btn=False, stop_btn="Stop")
+
+
+def _idle_buttons() -> Any:
+    import gradio as gr
+
+    return gr.Textbox(submit_btn="Vraag", stop_btn=False)
+
+
 def _reset() -> tuple[str, list, list]:
     return "", [], []
 
@@ -268,7 +281,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackSt
                     placeholder="Stel een vraag over welzijnswerk of sociaal werk…",
                     elem_id="wa-question",
                     submit_btn="Vraag",
-                    stop_btn="Stop",
+                    stop_btn=False,  # shown instead of "Vraag" only while an answer is written
                     max_lines=5,
                     autofocus=True,
                 )
@@ -283,15 +296,27 @@ def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackSt
         timer = gr.Timer(1.0, active=False)
 
         chat_io = {"inputs": [question, chatbot, turns], "outputs": [question, chatbot, turns]}
-        asked = question.submit(handlers.respond, **chat_io, api_name="chat", concurrency_limit=4)
-        picked = chatbot.example_select(on_example, None, question, queue=False, api_visibility="private").then(
-            handlers.respond, **chat_io, api_visibility="private", concurrency_limit=4
+        buttons = {"inputs": None, "outputs": question, "queue": False, "api_visibility": "private"}
+        # Stop replaces "Vraag" before the answer starts, and "Vraag" comes back when it is done.
+        asked = question.submit(_writing_buttons, **buttons).then(
+            handlers.respond, **chat_io, api_name="chat", concurrency_limit=4
         )
+        picked = (
+            chatbot.example_select(on_example, None, question, queue=False, api_visibility="private")
+            .then(_writing_buttons, **buttons)
+            .then(handlers.respond, **chat_io, api_visibility="private", concurrency_limit=4)
+        )
+        for done in (asked, picked):
+            done.then(_idle_buttons, **buttons)
         # Stop and "Nieuw gesprek" cancel the answer being written, which frees the model at once.
         writing = [asked, picked]
-        question.stop(_stopped, chatbot, chatbot, cancels=writing, queue=False, api_visibility="private")
+        question.stop(_stopped, chatbot, chatbot, cancels=writing, queue=False, api_visibility="private").then(
+            _idle_buttons, **buttons
+        )
         chatbot.like(on_like, turns, None, queue=False, api_visibility="private")
-        new_chat.click(_reset, None, [question, chatbot, turns], cancels=writing, queue=False, api_visibility="private")
+        new_chat.click(
+            _reset, None, [question, chatbot, turns], cancels=writing, queue=False, api_visibility="private"
+        ).then(_idle_buttons, **buttons)
         chatbot.clear(lambda: [], None, turns, queue=False, api_visibility="private")
         quiet = {"queue": False, "api_visibility": "private", "show_progress": "hidden"}
         demo.load(handlers.status, None, [status, timer], **quiet)
