@@ -46,6 +46,7 @@ class EvalRow:
     refusal_correct: float
     first_token_ms: float | None
     total_ms: float | None
+    prompt_tokens: int | None  # tokens the local model evaluated (None: no local model ran)
     score: float
 
     def scores(self) -> dict[str, object]:
@@ -229,6 +230,7 @@ def score_item(item: EvalItem, answer: Answer, threshold: float) -> EvalRow:
         refusal_correct=1.0 if answer.refused != item.answerable else 0.0,
         first_token_ms=answer.timings_ms.get("first_token"),
         total_ms=answer.timings_ms.get("total"),
+        prompt_tokens=answer.prompt_tokens or None,
         score=0.0,
     )
     return _with_score(row)
@@ -289,6 +291,10 @@ def _latency(field: str, q: float) -> Callable[[Sequence[EvalRow]], float | None
     return lambda rows: percentile([getattr(r, field) for r in rows], q)
 
 
+def _largest(field: str) -> Callable[[Sequence[EvalRow]], float | None]:
+    return lambda rows: max((v for r in rows if (v := getattr(r, field)) is not None), default=None)
+
+
 METRICS: tuple[Metric, ...] = (
     Metric("score", _mean_of("score"), True, True, "mean item score"),
     Metric("hit@1", _mean_of("hit_at_1"), True, True, "hit@1"),
@@ -320,6 +326,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("first_token_p95_ms", _latency("first_token_ms", 95), False, False, "first token p95 (ms)"),
     Metric("total_p50_ms", _latency("total_ms", 50), False, False, "total p50 (ms)"),
     Metric("total_p95_ms", _latency("total_ms", 95), False, False, "total p95 (ms)"),
+    Metric("prompt_tokens_max", _largest("prompt_tokens"), False, False, "largest local prompt (tokens)"),
 )
 METRICS_BY_NAME = {m.name: m for m in METRICS}
 

@@ -110,9 +110,18 @@ def test_prompt_injection_in_question_does_not_leak_the_system_prompt(fake_assis
 def test_a_who_answer_naming_someone_the_evidence_does_not_name_gives_way_to_the_evidence(fake_assistant, scripted_llm):
     """"Wie vindt dat …?": the model picked the speaker of the neighbouring sentence (held-out failure)."""
     question = "Wie vindt dat de samenwerking tussen vmbo-scholen en welzijnsorganisaties landelijk gestimuleerd zou moeten worden?"
-    scripted_llm.enqueue("Thijs Torreman [1].")  # the name is in the cited passage, so the name check passes
+    scripted_llm.enqueue("Thijs Torreman [1].")  # the neighbouring sentence's speaker, not in the evidence
     answer = fake_assistant.answer(question, backend="scripted")
     assert not answer.refused and not answer.answer.startswith("Thijs Torreman")
+    assert "Van Dijk" in answer.answer.split("[1]")[0], answer.answer
+    assert any("geen stand" in c.sentence for c in answer.checks)
+
+
+def test_a_who_answer_naming_another_person_of_the_evidence_gives_way_to_it(fake_assistant, scripted_llm):
+    """The evidence names both, but the one who thinks it is Van Dijk: the reader gets the evidence."""
+    question = "Wie vindt dat de samenwerking tussen vmbo-scholen en welzijnsorganisaties landelijk gestimuleerd zou moeten worden?"
+    scripted_llm.enqueue("De samenwerking met vmbo-scholen moet landelijk gestimuleerd worden [1].")
+    answer = fake_assistant.answer(question, backend="scripted")
     assert "Van Dijk" in answer.answer.split("[1]")[0], answer.answer
     assert "andere persoon" in answer.notice
     assert any("vervangen door de letterlijke zinnen" in c.sentence for c in answer.checks)

@@ -78,6 +78,7 @@ def make_row(**values) -> EvalRow:
         refusal_correct=1.0,
         first_token_ms=None,
         total_ms=None,
+        prompt_tokens=None,
         score=1.0,
     )
     return EvalRow(**(base | values))

@@ -142,6 +142,12 @@ class AnswerSettings(BaseModel):
     support_threshold: float = Field(
         0.5, ge=0, le=1, description="Share of an answer sentence's content words its citation must contain."
     )
+    answer_grammar: bool = Field(
+        False,
+        description="Constrain the local model's output with a llama.cpp grammar (1-3 sentences, each with its "
+        "marker). Off by default: grammar sampling costs time per token on a CPU, and the strict claim check "
+        "already replaces every malformed sentence by its evidence.",
+    )
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
     max_history_turns: int = Field(3, ge=0, description="Earlier turns used to understand follow-ups.")
     log_conversations: bool = Field(

@@ -66,6 +66,7 @@ class Answer:
     checks: tuple[SentenceCheck, ...] = ()
     notice: str = ""  # e.g. "the local model is not installed: extractive answers"
     suggestions: tuple[Passage, ...] = field(default=())
+    prompt_tokens: int = 0  # tokens the local model evaluated for this answer (0: no local model ran)
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape shared by `ask --json`, the HTTP API and the evals."""

@@ -94,6 +94,18 @@ def transport_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+def chat_prompt_tokens(llama: Any, messages: list[dict[str, str]]) -> int:
+    """Tokens of the prompt llama.cpp evaluates: the messages in the model's own chat template."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = llama.metadata.get("tokenizer.chat_template")
+    if template:
+        prompt = Jinja2ChatFormatter(template=template, eos_token="", bos_token="")(messages=messages).prompt
+    else:
+        prompt = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+    return len(llama.tokenize(prompt.encode(), add_bos=False, special=True))
+
+
 class LocalLlamaCpp(CustomLLM):
     """A GGUF model run in-process by llama-cpp-python, using the chat template stored in the file."""
 
@@ -107,6 +119,8 @@ class LocalLlamaCpp(CustomLLM):
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
     # llama.cpp contexts are not thread-safe: one generation at a time per loaded model.
     _generating: Any = PrivateAttr(default_factory=threading.Lock)
+    _grammars: Any = PrivateAttr(default_factory=dict)  # GBNF text → compiled grammar
+    supports_grammar: ClassVar[bool] = True  # `stream_chat(..., grammar=GBNF)` constrains the output
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -155,6 +169,7 @@ class LocalLlamaCpp(CustomLLM):
         llama = self._model()
         payload = [{"role": m.role.value, "content": m.content or ""} for m in messages]
         max_tokens = kwargs.get("max_tokens", self.max_new_tokens)
+        grammar = self._grammar(kwargs["grammar"]) if kwargs.get("grammar") else None
 
         def gen() -> ChatResponseGen:
             text = ""
@@ -164,6 +179,7 @@ class LocalLlamaCpp(CustomLLM):
                     max_tokens=max_tokens,
                     temperature=self.temperature,
                     repeat_penalty=1.1,
+                    grammar=grammar,
                     stream=True,
                 )
                 for part in stream:
@@ -173,6 +189,19 @@ class LocalLlamaCpp(CustomLLM):
                         yield ChatResponse(message=ChatMessage(role="assistant", content=text), delta=delta)
 
         return gen()
+
+    def _grammar(self, gbnf: str) -> Any:
+        """The compiled grammar (compiled once per distinct text; a grammar is reset for each use)."""
+        from llama_cpp import LlamaGrammar
+
+        with self._lock:
+            if gbnf not in self._grammars:
+                self._grammars[gbnf] = LlamaGrammar.from_string(gbnf, verbose=False)
+            return self._grammars[gbnf]
+
+    def prompt_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        """Tokens of the prompt llama.cpp evaluates for these messages."""
+        return chat_prompt_tokens(self._model(), [{"role": m.role.value, "content": m.content or ""} for m in messages])
 
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:

@@ -115,6 +115,16 @@ class AttributionChecker:
             False, holders, failed, refusal(question, failed, pointer), pointer, tuple(checks)
         )
 
+    def speakers(self, article: Article, version: str, start: int, end: int) -> tuple[str, ...]:
+        """Who says the article's text[start:end]: each sentence's speaker (a quoted person, or the author)."""
+        attributed = self._attributed(article, version)
+        found = [
+            attribution.speaker
+            for sentence, attribution in zip(attributed.sentences, attributed.attributions, strict=True)
+            if sentence.start < end and start < sentence.end and attribution.speaker
+        ]
+        return tuple(dict.fromkeys(found))
+
     def _attributed(self, article: Article, version: str) -> _Attributed:
         key = (version, article.source)
         cached = self._cache.get(key)

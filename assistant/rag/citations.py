@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.core.types import Citation, Passage, SentenceCheck
 from assistant.rag.prompts import NOT_FOUND
 from assistant.text.answer_form import entities, occurs, sentence_problems
+from assistant.text.attribution import claimed_holders, same_person
 from assistant.text.scoring import scored_sentences
 from assistant.text.sentences import split_sentences
 from assistant.text.stems import content_stems, normalize_space, support
@@ -38,8 +40,14 @@ def says_not_found(raw: str) -> bool:
     return bool(_REFUSAL.search(raw))
 
 
-def check_answer(raw: str, passages: list[Passage], threshold: float) -> Checked:
-    """Repair markers, drop sentences no passage supports, renumber, and quote the supporting sentences."""
+def check_answer(
+    raw: str, passages: list[Passage], threshold: float, speakers: Sequence[Sequence[str]] | None = None
+) -> Checked:
+    """Repair markers, drop sentences no passage supports, renumber, and quote the supporting sentences.
+
+    With `speakers` (per passage: who says it, and its author) a sentence that gives a view to someone
+    else than the passages it cites is replaced by their text too.
+    """
     if says_not_found(raw) or not raw.strip():
         return Checked("", (), (), True)
     text = _markers_last(_LOOSE_MARKER.sub(lambda m: f" [{m.group(1)}]", raw.strip()))
@@ -62,7 +70,7 @@ def check_answer(raw: str, passages: list[Passage], threshold: float) -> Checked
             kept.append((claim, numbers))
     if not kept:
         return Checked("", (), tuple(checks), True)
-    return _renumber(kept, passages, tuple(checks))
+    return _renumber(kept, passages, tuple(checks), speakers)
 
 
 def _markers_last(text: str) -> str:
@@ -100,7 +108,10 @@ def _best_support(claim: str, cited: list[int], passages: list[Passage], thresho
     return ([best_n] if best_n else []), max(best, 0.0)
 
 
-def _renumber(kept: list[tuple[str, list[int]]], passages: list[Passage], checks: tuple[SentenceCheck, ...]) -> Checked:
+def _renumber(
+    kept: list[tuple[str, list[int]]], passages: list[Passage], checks: tuple[SentenceCheck, ...],
+    speakers: Sequence[Sequence[str]] | None,
+) -> Checked:
     """Number citations 1..m in order of first use; each is the passage sentence(s) backing its claim.
 
     Two claims citing different sentences of one passage get two citations, so every quote is the
@@ -123,7 +134,8 @@ def _renumber(kept: list[tuple[str, list[int]]], passages: list[Passage], checks
             marker = f"[{numbers_by_span[key]}]"
             if marker not in markers:
                 markers += marker
-        problem = claim_problem(claim, " ".join(quotes))
+        allowed = None if speakers is None else [name for n in cited for name in speakers[n - 1]]
+        problem = claim_problem(claim, " ".join(quotes), allowed)
         if problem:
             # The model's wording lost or invented a fact: the reader gets the evidence itself instead.
             strict.append(SentenceCheck(f"{claim} → {problem}; vervangen door het citaat", (), 0.0, False))
@@ -142,16 +154,23 @@ def _renumber(kept: list[tuple[str, list[int]]], passages: list[Passage], checks
     return Checked(text, tuple(kept_citations), checks + tuple(strict), False)
 
 
-def claim_problem(claim: str, evidence: str) -> str:
+def claim_problem(claim: str, evidence: str, speakers: Sequence[str] | None = None) -> str:
     """Why a written sentence may not stand next to the evidence it cites ("" when it may).
 
     Every number and capitalised name must occur in that evidence, and the sentence must be a
-    well-formed sentence: no fragment, no lower-case start, no trailing colon, no bare URL.
+    well-formed sentence: no fragment, no lower-case start, no trailing colon, no bare URL. With
+    `speakers` (who says the evidence), a view the sentence gives to someone must be one of theirs.
     """
-    evidence = evidence.casefold()
+    # A name may come from who says the evidence ("aldus Lex": the label says Lex Staal).
+    evidence = " ".join([evidence, *(speakers or ())]).casefold()
     missing = [name for name in entities(claim) if not occurs(name, evidence)]
     if missing:
         return "niet in het citaat: " + ", ".join(missing)
+    if speakers is not None:
+        wrong = [h for h in claimed_holders(claim) if not any(same_person(h, s) for s in speakers)]
+        if wrong:
+            said = ", ".join(dict.fromkeys(speakers)) or "onbekend"
+            return f"legt de woorden bij {', '.join(wrong)}; het citaat is van {said}"
     return "; ".join(sentence_problems(claim))
 
 

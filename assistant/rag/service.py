@@ -14,13 +14,16 @@ from typing import TYPE_CHECKING
 from assistant.rag import prompts
 from assistant.rag.attribution_check import AttributionChecker
 from assistant.text import language
-from assistant.text.attribution import names_in
+from assistant.text.attribution import names_in, same_person
 from assistant.core.types import Answer, Event, Passage, SentenceCheck, Status, Token
-from assistant.rag.citations import MARKER, Checked, check_answer
-from assistant.text.answer_form import entities
+from assistant.rag.citations import MARKER, Checked, check_answer, says_not_found
 from assistant.rag.trim import trim
 from assistant.core.errors import BackendUnavailable, BadQuestion, Cancelled, ModelMissing, WelzijnError
+from assistant.rag import grounding
+from assistant.rag.evidence import rank, select
 from assistant.rag.extractive import extract
+from assistant.rag.grounding import Ground
+from assistant.rag.keyterms import KeyTerms
 from assistant.rag.queue import GenerationGate
 from assistant.rag.records import ConversationLog
 from assistant.rag.relevance import judge
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
     from assistant.core.settings import Settings
 
 History = Sequence[dict[str, str]]
+MAX_PROMPT_TOKENS = 350  # on two cores every 100 prompt tokens cost about a second before the first word
+ANSWER_TOKENS = 120  # three short sentences with their markers; the grammar ends the answer sooner
 _REFUSAL = {
     "nl": "De artikelen geven geen antwoord op deze vraag.",
     "en": "The articles do not answer this question.",
@@ -177,12 +182,14 @@ class Assistant:
                 text=attributed.message, pointer=attributed.pointer,
             )
             return
-        raw = ""
+        raw, prompt_tokens = "", 0
+        ground = self._ground(question, standalone, passages) if llm is not None else None
         if llm is not None:
             yield Status("Antwoord schrijven…")
             try:
-                messages = self._messages(question, standalone, context, lang)
-                for delta in self._llm_text(llm, messages, backend, cancel):
+                messages, options, ground = self._prompt(question, standalone, context, ground, lang, llm)
+                prompt_tokens = _prompt_tokens(llm, messages)
+                for delta in self._llm_text(llm, messages, backend, cancel, **options):
                     if not raw:
                         timings["first_token"] = _ms(began)
                     raw += delta
@@ -195,10 +202,14 @@ class Assistant:
             raw, context = self._extracted(question, standalone, passages)
             timings["first_token"] = _ms(began)
             yield Token(raw)
+        elif ground:
+            context = list(ground.passages)  # the model cited the numbered evidence items
         timings.setdefault("first_token", _ms(began))
-        checked = check_answer(raw, context, self.settings.answering.support_threshold)
-        if llm is not None and not checked.refused and _WHO.match(question):
-            checked, notice = self._same_person_as_evidence(checked, question, standalone, passages, notice)
+        speakers = [ground.allowed_speakers(n) for n in range(1, len(ground) + 1)] if llm and ground else None
+        checked = check_answer(raw, context, self.settings.answering.support_threshold, speakers)
+        if llm is not None and not says_not_found(raw):  # the model may still judge the evidence off-topic
+            evidence = self._evidence_answer(question, standalone, passages)
+            checked, notice = self._no_worse_than_evidence(checked, evidence, question, ground, notice)
         timings["total"] = _ms(began)
         if checked.refused:
             yield self._refusal(
@@ -208,7 +219,7 @@ class Assistant:
         yield Answer(
             question=question, answer=checked.text, refused=False, citations=checked.citations,
             retrieved=tuple(passages), timings_ms=timings, backend=backend, standalone_question=standalone,
-            checks=attributed.checks + checked.checks, notice=notice,
+            checks=attributed.checks + checked.checks, notice=notice, prompt_tokens=prompt_tokens,
         )
 
     def _extracted(self, question: str, standalone: str, passages: list[Passage]) -> tuple[str, list[Passage]]:
@@ -216,33 +227,67 @@ class Assistant:
 
         Extraction reads whole passages: it quotes sentences, so it needs no trimmed excerpts.
         """
-        context = [without_instructions(p) for p in passages[: self.settings.retrieval.context_passages]]
+        context = self._whole(passages)
         return extract(standalone, context, asked=question), context
 
-    def _same_person_as_evidence(
-        self, checked: Checked, question: str, standalone: str, passages: list[Passage], notice: str
-    ) -> tuple[Checked, str]:
-        """A "Wie …?" answer must name someone the best evidence names; otherwise the reader gets the evidence.
+    def _whole(self, passages: list[Passage]) -> list[Passage]:
+        """The passages an answer may use, whole, with any instruction to a model blanked out."""
+        return [without_instructions(p) for p in passages[: self.settings.retrieval.context_passages]]
 
-        Small models answer "Wie vindt dat …?" with a person from a neighbouring sentence. Who said what
-        is the point of such a question, so a model answer that names no one the ranked evidence names
-        gives way to the extractive answer (the evidence itself).
-        """
+    def _evidence_answer(self, question: str, standalone: str, passages: list[Passage]) -> Checked:
+        """The extractive answer, checked: what a written answer must not be worse than."""
         raw, context = self._extracted(question, standalone, passages)
-        evidence = check_answer(raw, context, self.settings.answering.support_threshold)
+        return check_answer(raw, context, self.settings.answering.support_threshold)
+
+    def _ground(self, question: str, standalone: str, passages: list[Passage]) -> Ground | None:
+        """The ranked evidence, labelled with who says it, that the model writes from (None: there is none)."""
+        whole = self._whole(passages)
+        chosen = select(rank(standalone, whole, asked=question), grounding.MAX_ITEMS)
+        if not chosen:
+            return None
+        articles, version = self.knowledge.articles(), self.knowledge.version()
+
+        def speakers(passage: Passage, start: int, end: int) -> tuple[str, ...]:
+            article = articles.get(passage.source)
+            return self.attribution.speakers(article, version, start, end) if article else ()
+
+        def authorship(source: str) -> tuple[str, str]:
+            article = articles.get(source)
+            year = re.search(r"(?:19|20)\d\d", article.date or "") if article else None
+            return (article.author or "") if article else "", year.group() if year else ""
+
+        return grounding.ground(chosen, whole, speakers, authorship)
+
+    def _no_worse_than_evidence(
+        self, checked: Checked, evidence: Checked, question: str, ground: Ground | None, notice: str
+    ) -> tuple[Checked, str]:
+        """The written answer, unless it names someone else than the evidence or loses its facts.
+
+        Small models answer "Wie vindt dat …?" with a person from a neighbouring sentence, and drop
+        the names and numbers a sentence turns on. Who said what is the point of the answer, so then
+        the reader gets the evidence itself (the extractive answer), and `checks` says why.
+        """
         if evidence.refused:
             return checked, notice
+        if checked.refused:  # nothing the model wrote stands: the evidence does
+            record = SentenceCheck("het geschreven antwoord hield geen stand; de letterlijke zinnen", (), 0.0, False)
+            return Checked(evidence.text, evidence.citations, checked.checks + evidence.checks + (record,), False), notice
+        written = MARKER.sub("", checked.text)
         first = evidence.text.split(" [", 1)[0]
-        wanted = {name.casefold() for name in entities(first) if not name[0].isdigit()}
-        named = {name.casefold() for name in entities(MARKER.sub("", checked.text))}
-        if not wanted or wanted & named:
+        why, problem = "", ""
+        if _WHO.match(question):
+            # Who the best evidence names, or who says it: the answer must name one of them.
+            wanted = [*names_in(first), *(ground.allowed_speakers(1) if ground else ())]
+            named = names_in(written)
+            if wanted and not any(same_person(n, w) for n in named for w in wanted):
+                problem = f"noemt niet wie het bewijs noemt ({', '.join(dict.fromkeys(wanted))})"
+                why = "Het taalmodel noemde een andere persoon dan de bronnen; daarom de letterlijke zinnen uit de bronnen."
+        else:  # a "Wie" answer is the name: the evidence's other words are not what was asked
+            problem = KeyTerms.of(first, question).lost_by(written, MARKER.sub("", evidence.text))
+        if not problem:
             return checked, notice
-        record = SentenceCheck(
-            f"{MARKER.sub('', checked.text)} → noemt niet wie het bewijs noemt ({', '.join(sorted(wanted))}); "
-            "vervangen door de letterlijke zinnen", (), 0.0, False,
-        )
+        record = SentenceCheck(f"{written} → {problem}; vervangen door de letterlijke zinnen", (), 0.0, False)
         replaced = Checked(evidence.text, evidence.citations, checked.checks + evidence.checks + (record,), False)
-        why = "Het taalmodel noemde een andere persoon dan de bronnen; daarom de letterlijke zinnen uit de bronnen."
         return replaced, " ".join(x for x in (notice, why) if x)
 
     def _resolve(self, backend: str) -> tuple[LLM | None, str, str]:
@@ -273,14 +318,35 @@ class Assistant:
         reply = " ".join(reply.split()).strip('"“” ')
         return reply if 5 < len(reply) < 400 else f"{last_question} {question}"
 
-    def _messages(self, question: str, standalone: str, context: list[Passage], lang: str) -> list:
+    def _prompt(
+        self, question: str, standalone: str, context: list[Passage], ground: Ground | None, lang: str, llm: LLM
+    ) -> tuple[list, dict[str, object], Ground | None]:
+        """The messages for the model, its options (the grammar that shapes the answer, where supported),
+        and the evidence items the messages hold.
+
+        With ranked evidence the model reads only those labelled items, as many as fit the prompt's
+        token budget; without (nothing ranked well enough) it reads the trimmed passages as before.
+        """
         from llama_index.core.base.llms.types import ChatMessage
 
         asked = question if standalone == question else f"{question} (bedoeld: {standalone})"
-        user = prompts.ANSWER.format(
-            sources=prompts.format_sources(context), question=asked, language=language.name(lang)
-        )
-        return [ChatMessage(role="system", content=prompts.SYSTEM), ChatMessage(role="user", content=user)]
+        if not ground:
+            user = prompts.ANSWER.format(
+                sources=prompts.format_sources(context), question=asked, language=language.name(lang)
+            )
+            return [ChatMessage(role="system", content=prompts.SYSTEM), ChatMessage(role="user", content=user)], {}, None
+        while True:
+            user = prompts.EVIDENCE_ANSWER.format(
+                evidence=prompts.format_evidence(ground), question=asked, language=language.name(lang)
+            )
+            messages = [ChatMessage(role="system", content=prompts.EVIDENCE_SYSTEM), ChatMessage(role="user", content=user)]
+            if len(ground) == 1 or _prompt_tokens(llm, messages) <= MAX_PROMPT_TOKENS:
+                break
+            ground = ground.first(len(ground) - 1)  # the weakest item goes first
+        options: dict[str, object] = {"max_tokens": ANSWER_TOKENS} if getattr(llm, "supports_grammar", False) else {}
+        if self.settings.answering.answer_grammar and options:
+            options["grammar"] = prompts.answer_grammar(len(ground))
+        return messages, options, ground
 
     def _refusal(
         self, question, standalone, passages, timings, backend, notice, lang, checks=(), text="", pointer=None
@@ -313,6 +379,12 @@ def _retrieval_query(standalone: str, history: History) -> str:
     """The rewritten question, plus the previous question when the rewrite may have dropped its subject."""
     earlier = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     return standalone if not earlier or earlier in standalone else f"{standalone} {earlier}"
+
+
+def _prompt_tokens(llm: LLM, messages: list) -> int:
+    """Tokens of the prompt, where the backend can count them (the local model); else 0."""
+    count = getattr(llm, "prompt_tokens", None)
+    return count(messages) if callable(count) else 0
 
 
 def _generate(llm: LLM, messages: list, backend: str, **kwargs: object) -> Iterator[str]:

@@ -7,6 +7,7 @@ it carries), so they score any backend the same way.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 
 Claim = tuple[str, Sequence[int]]
@@ -53,8 +54,39 @@ def entities(claim: str) -> list[str]:
 
 
 def occurs(token: str, text: str) -> bool:
-    """Whether a name or number occurs in a case-folded text as a whole word."""
-    return re.search(rf"(?<!\w){re.escape(token.casefold())}(?!\w)", text) is not None
+    """Whether a name or number occurs in a case-folded text as a whole word ("20" also as "twintig")."""
+    forms = [token.casefold()]
+    if token.isdigit() and int(token) <= 1000:
+        forms.append(_number_word(int(token)))
+    return any(re.search(rf"(?<!\w){re.escape(form)}(?!\w)", text) for form in forms)
+
+
+_NUMBER_WORD = re.compile(
+    r"(?<!\w)(?:\d+(?:[.,]\d+)?|(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|"
+    r"veertien|vijftien|twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|negentig|honderd|duizend)"
+    r"(?:en(?:twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|negentig))?)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers a text gives, as Dutch words ("20" and "twintig" are one number); "een" only as a digit."""
+    found = set()
+    for match in _NUMBER_WORD.finditer(text):
+        token = match.group().casefold()
+        if token.isdigit():
+            found.add(_number_word(int(token)) if int(token) <= 1000 else token)
+        elif token != "een":
+            found.add(token)
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _number_word(number: int) -> str:
+    """The Dutch word for a number: articles write "twintig procent" where a summary writes "20"."""
+    from num2words import num2words
+
+    return num2words(number, lang="nl")
 
 
 def unsupported_entities(claims: Sequence[Claim], quotes: Mapping[int, str]) -> tuple[int, int]:

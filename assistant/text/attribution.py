@@ -374,6 +374,31 @@ def _reports(match: re.Match[str]) -> bool:
     return re.match(r"^(?:\s+\S+){0,5}?\s+dat\b", rest) is not None or ":" in rest[:60]
 
 
+_HOLDER_VERB = rf"(?:{_VERB}|heeft\s+(?:de\s+mening|kritiek)|is\s+van\s+mening|vraagt\s+zich\s+af)"
+_HOLDS = re.compile(
+    rf"(?<!\w)[Vv]olgens\s+(?P<according>{NAME})"
+    rf"|(?P<subject>{NAME})(?:\s*,[^,]{{1,80}},)?\s+{_HOLDER_VERB}(?!\w)"
+    rf"|(?<!\w)(?:aldus|zegt|zei|vindt|vond|meent|noemt|noemde|schrijft|schreef|stelt|stelde)\s+(?P<after>{NAME})"
+)
+
+
+def claimed_holders(sentence: str) -> list[str]:
+    """The people a written sentence says a view belongs to: "Volgens X", "X vindt/zegt …", "aldus X"."""
+    found = []
+    for match in _HOLDS.finditer(sentence):
+        name = _clean_name(match.group("according") or match.group("subject") or match.group("after"))
+        if name and not _is_acronym(name):
+            found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def same_person(name: str, other: str) -> bool:
+    """Whether two forms name the same person: "Lex" and "Lex Staal", "Van Dijk" and "Gert van Dijk"."""
+    words = {w.casefold() for w in name.split()} - set(_PARTICLES)
+    others = {w.casefold() for w in other.split()} - set(_PARTICLES)
+    return bool(words) and (words <= others or others <= words)
+
+
 def attribute(sentences: Sequence[Sentence], author: str | None) -> list[Attribution]:
     """For each sentence of one article, in order: who says it."""
     return _Article(sentences, author).run()

@@ -58,7 +58,7 @@ def bench_local(settings: Settings, knowledge: Knowledge, questions: Sequence[st
     Both runs use the one loaded model (same file, n_ctx, n_threads) and the recorded arguments; the
     model's state is reset before each run so neither reuses the other's evaluated prompt.
     """
-    from assistant.models.llms import make_llm
+    from assistant.models.llms import chat_prompt_tokens, make_llm
 
     llm = make_llm(settings, "local")
     began = time.perf_counter()
@@ -85,7 +85,7 @@ def bench_local(settings: Settings, knowledge: Knowledge, questions: Sequence[st
         tokens = len(llama.tokenize(project["text"].encode(), add_bos=False))
         rows.append({
             "question": question,
-            "prompt_tokens": (n_prompt := prompt_tokens(llama, kwargs["messages"])),
+            "prompt_tokens": (n_prompt := chat_prompt_tokens(llama, kwargs["messages"])),
             "bare_prompt_tokens_per_s": rate(n_prompt, bare["first_s"] or 0),
             "answer_tokens": tokens,
             "same_text": project["text"] == bare["text"],
@@ -94,18 +94,6 @@ def bench_local(settings: Settings, knowledge: Knowledge, questions: Sequence[st
         })
     return {"model": llm.metadata.model_name, "load_s": load_s, "n_threads": llama.n_threads,
             "n_ctx": llama.n_ctx(), "questions": rows, "summary": _local_summary(rows)}
-
-
-def prompt_tokens(llama: Any, messages: list[dict[str, str]]) -> int:
-    """Tokens of the prompt llama.cpp evaluates: the messages in the model's own chat template."""
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-    template = llama.metadata.get("tokenizer.chat_template")
-    if template:
-        prompt = Jinja2ChatFormatter(template=template, eos_token="", bos_token="")(messages=messages).prompt
-    else:
-        prompt = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
-    return len(llama.tokenize(prompt.encode(), add_bos=False, special=True))
 
 
 def _project_tokens(assistant: Assistant, question: str) -> Iterator[str]:

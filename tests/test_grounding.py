@@ -1,0 +1,120 @@
+"""Evidence-first answers: the labelled evidence items, the speaker check, the key-term rule, the grammar."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.core.types import Passage
+from assistant.rag.citations import check_answer, claim_problem
+from assistant.rag.evidence import rank, select
+from assistant.rag.grounding import ground
+from assistant.rag.keyterms import KeyTerms
+from assistant.rag.prompts import answer_grammar, format_evidence
+from assistant.text.answer_form import numbers_in, occurs
+from assistant.text.attribution import claimed_holders, same_person
+
+ARTICLE = (
+    "Inleiding over het sociaal werk in de wijk en de buurt.\n\n"
+    "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers. "
+    "Het potentieel is volgens de WRR veel groter dan de twintig procent van actieve burgers.\n\n"
+    "‘Dat is nog best een zoektocht en dat vraagt dat je aanwezig bent in de wijk’, aldus Lex Staal. "
+    "Van Dijk vindt dat de samenwerking met vmbo-scholen landelijk gestimuleerd moet worden."
+)
+OFFSET = 500  # where the passage starts in its article
+
+
+def passages() -> list[Passage]:
+    return [Passage(id="a#0", source="003.txt", title="Welzijnsdirecteuren omarmen WRR-advies", text=ARTICLE,
+                    start=OFFSET, end=OFFSET + len(ARTICLE), score=1.0)]
+
+
+def speakers(passage: Passage, start: int, end: int) -> tuple[str, ...]:
+    text = ARTICLE[start - OFFSET : end - OFFSET]
+    return ("Lex Staal",) if "aldus Lex" in text else ("Gert van Dijk",) if "Van Dijk" in text else ()
+
+
+def grounded(question: str, **limits):
+    items = select(rank(question, passages()), 4)
+    return ground(items, passages(), speakers, lambda source: ("Eric de Kluis", "2019"), **limits)
+
+
+def test_each_item_is_exact_article_text_with_who_says_it():
+    g = grounded("Wie noemt preventie nog best een zoektocht in de wijk?")
+    assert len(g) >= 1
+    for item in g.passages:
+        assert ARTICLE[item.start - OFFSET : item.end - OFFSET] == item.text
+    assert "aldus Lex Staal" in g.passages[0].text
+    assert g.allowed_speakers(1) == ("Lex Staal", "Eric de Kluis")
+    shown = format_evidence(g)
+    assert shown.splitlines()[0].startswith("[1] Lex Staal, 2019: ‘Dat is nog best een zoektocht")
+    assert "Welzijnsdirecteuren" not in shown  # titles cost tokens; the citations show them
+
+
+def test_the_budget_keeps_the_best_item_and_drops_the_rest():
+    g = grounded("Welke burgers onderscheidt de WRR en hoeveel procent is actief?", max_chars=10)
+    assert len(g) == 1
+    assert len(grounded("Welke burgers onderscheidt de WRR en hoeveel procent is actief?", max_items=2)) <= 2
+    assert len(g.first(0)) == 0
+
+
+@pytest.mark.parametrize(("sentence", "holders"), [
+    ("Van Dijk vindt dat die samenwerking landelijk gestimuleerd moet worden.", ["Van Dijk"]),
+    ("Volgens Hortulanus moet de sector niet de regie nemen.", ["Hortulanus"]),
+    ("‘Dat is nog best een zoektocht’, aldus Lex.", ["Lex"]),
+    ("Thijs Torreman, directeur van Thermiek, gelooft er niet in.", ["Thijs Torreman"]),
+    ("Jet Bussemaker heeft de mening dat De Boer geen plek krijgt.", ["Jet Bussemaker"]),
+    ("De WRR onderscheidt vier typen burgers.", []),
+    ("Gert van Dijk is directeur van Stichting Welzijn Amersfoort.", []),
+])
+def test_claimed_holders_are_who_a_sentence_gives_a_view_to(sentence, holders):
+    assert claimed_holders(sentence) == holders
+
+
+def test_same_person_matches_short_forms_only_of_that_person():
+    assert same_person("Lex", "Lex Staal") and same_person("Van Dijk", "Gert van Dijk")
+    assert not same_person("Hans Zuiver", "Gert van Dijk") and not same_person("De", "Gert van Dijk")
+
+
+def test_a_view_given_to_someone_else_than_the_speaker_is_a_problem():
+    evidence = "Van Dijk vindt dat de samenwerking met vmbo-scholen landelijk gestimuleerd moet worden."
+    wrong = "Thijs Torreman vindt dat de samenwerking landelijk gestimuleerd moet worden."
+    assert "Torreman" in claim_problem(wrong, evidence + " Thijs Torreman", ["Gert van Dijk"])
+    assert claim_problem("Van Dijk vindt dat de samenwerking gestimuleerd moet worden.", evidence, ["Gert van Dijk"]) == ""
+    # The speaker's full name comes from the label, not the sentence ("aldus Lex").
+    assert claim_problem("Lex Staal noemt het een zoektocht.", "‘Een zoektocht’, aldus Lex.", ["Lex Staal"]) == ""
+    assert "Staal" in claim_problem("Lex Staal noemt het een zoektocht.", "‘Een zoektocht’, aldus Lex.")
+
+
+def test_the_check_replaces_a_wrongly_attributed_sentence_by_the_quote():
+    """Torreman is named in the evidence, so the name check passes; the view is Van Dijk's."""
+    text = "Van Dijk vindt, anders dan Thijs Torreman, dat de samenwerking met vmbo-scholen landelijk gestimuleerd moet worden."
+    item = Passage(id="x", source="003.txt", title="T", text=text, start=0, end=len(text), score=1.0)
+    raw = "Thijs Torreman vindt dat de samenwerking met vmbo-scholen landelijk gestimuleerd moet worden [1]."
+    checked = check_answer(raw, [item], 0.3, [("Gert van Dijk",)])
+    assert checked.text.startswith("Van Dijk vindt, anders dan"), checked.text
+    assert any("legt de woorden bij Thijs Torreman; het citaat is van Gert van Dijk" in c.sentence for c in checked.checks)
+    unchecked = check_answer(raw, [item], 0.3)  # without speakers (a front end's own check): it stands
+    assert unchecked.text.startswith("Thijs Torreman vindt")
+
+
+def test_number_words_count_as_the_number():
+    assert occurs("20", "de twintig procent van actieve burgers")
+    assert occurs("4", "vier typen") and not occurs("21", "twintig")
+    assert numbers_in("25, 30 en twintig procent; een kwart") == {"vijfentwintig", "dertig", "twintig"}
+
+
+def test_key_terms_ask_for_the_number_only_when_the_question_does():
+    evidence = "Het potentieel is veel groter dan de twintig procent van actieve burgers."
+    terms = KeyTerms.of(evidence, "Welk percentage van de bevolking is actief?")
+    assert terms.lost_by("Een deel van de burgers is actief.", evidence).startswith("geeft niet het getal")
+    assert terms.lost_by("Twintig procent, 20 procent van de burgers is actief en het potentieel is groter.", evidence) == ""
+    general = KeyTerms.of(evidence, "Wat zegt de WRR over actieve burgers?")
+    assert "kernwoorden" in general.lost_by("De WRR noemt het belangrijk.", evidence)
+    assert general.lost_by("Het potentieel is groter dan twintig procent actieve burgers.", evidence) == ""
+
+
+def test_the_answer_grammar_compiles_for_llama_cpp():
+    llama_cpp = pytest.importorskip("llama_cpp")
+    for items in (1, 4, 12):
+        assert llama_cpp.LlamaGrammar.from_string(answer_grammar(items), verbose=False) is not None
+    assert '[1-4]' in answer_grammar(4) and '[1-9]' in answer_grammar(12)
