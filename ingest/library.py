@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import math
 import os
 import re
 import shutil
@@ -61,7 +62,7 @@ class ArticleEntry:
     author: str | None
     date: str | None
     passages: int
-    added: float  # when the file first came into the article set (epoch seconds)
+    added: float  # when this content first came into the index, as far as the kept versions and the store know
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,10 @@ class VersionEntry:
     passages: int
     live: bool
     restorable: bool  # every file of it is in the article store
+    oldest: bool = False  # the oldest kept version: nothing to compare it with
+    added: tuple[str, ...] = ()  # against the next older kept version
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
 
 
 class ArticleLibrary:
@@ -94,23 +99,33 @@ class ArticleLibrary:
             return []
         manifest = self.store.manifest(info)
         passages = Counter(chunk.source for chunk in manifest.chunks)
-        entries = [
-            ArticleEntry(a.source, a.title, a.author, a.date, passages[a.source], self._added(info.files.get(a.source)))
-            for a in manifest.articles.values()
-        ]
+        first_seen: dict[tuple[str, str], float] = {}
+        for kept in self.store.versions():  # newest first: the last one written is the oldest
+            first_seen.update({item: kept.created for item in kept.files.items()})
+        entries = []
+        for a in manifest.articles.values():
+            sha = info.files.get(a.source, "")
+            added = min(self._blob_time(sha), first_seen.get((a.source, sha), info.created))
+            entries.append(ArticleEntry(a.source, a.title, a.author, a.date, passages[a.source], added))
         return sorted(entries, key=lambda e: (-e.added, e.source))
 
     def versions(self) -> list[VersionEntry]:
-        """The kept index versions, newest first."""
+        """The kept index versions, newest first, each with what changed against the one before it."""
         live = self.store.current()
-        return [
-            VersionEntry(
+        infos = self.store.versions()
+        entries = []
+        for info, older in zip(infos, [*infos[1:], None][: len(infos)], strict=True):
+            before = older.files if older else {}
+            entries.append(VersionEntry(
                 info.version, info.created, len(info.files), info.chunks,
                 live is not None and info.version == live.version,
                 all((self.blobs / sha).is_file() for sha in info.files.values()),
-            )
-            for info in self.store.versions()
-        ]
+                oldest=older is None,
+                added=tuple(sorted(set(info.files) - set(before))) if older else (),
+                removed=tuple(sorted(set(before) - set(info.files))),
+                changed=tuple(sorted(s for s in info.files if s in before and before[s] != info.files[s])),
+            ))
+        return entries
 
     # Changing
     def add(self, uploads: list[tuple[str, BinaryIO]]) -> Change:
@@ -249,11 +264,12 @@ class ArticleLibrary:
             if blob.name not in used:
                 blob.unlink(missing_ok=True)
 
-    def _added(self, sha: str | None) -> float:
+    def _blob_time(self, sha: str) -> float:
+        """When the file first came into the article store (infinity when it is not there)."""
         try:
-            return (self.blobs / sha).stat().st_mtime if sha else 0.0
+            return (self.blobs / sha).stat().st_mtime if sha else math.inf
         except OSError:
-            return 0.0
+            return math.inf
 
 
 def _name_problem(name: str, good: dict[str, Path]) -> str | None:

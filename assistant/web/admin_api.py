@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from assistant.core.errors import WelzijnError
 from assistant.rag.insights import CHANNELS, Period, insights, questions
 from assistant.web.routes import ADMIN_API
 from assistant.web.security import error_response
@@ -26,10 +27,20 @@ def library(request: Request):
 
 def period(
     channel: str | None = Query(None, description=f"Kanaal: {', '.join(CHANNELS)}; leeg: alle."),
-    start: dt.date | None = Query(None, alias="van", description="Eerste dag (JJJJ-MM-DD)."),
-    end: dt.date | None = Query(None, alias="tot", description="Laatste dag, inbegrepen (JJJJ-MM-DD)."),
+    start: str | None = Query(None, alias="van", description="Eerste dag (JJJJ-MM-DD); leeg: geen grens."),
+    end: str | None = Query(None, alias="tot", description="Laatste dag, inbegrepen (JJJJ-MM-DD); leeg: geen grens."),
 ) -> Period:
-    return Period(channel if channel in CHANNELS else None, start, end)
+    """The filter of the insights; the page's form sends empty fields for 'no limit'."""
+    return Period(channel if channel in CHANNELS else None, _day(start, "van"), _day(end, "tot"))
+
+
+def _day(value: str | None, name: str) -> dt.date | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise WelzijnError(f"{name}: geen datum, gebruik JJJJ-MM-DD.") from None  # a 400, as the API's other errors
 
 
 def make_router() -> APIRouter:

@@ -16,12 +16,11 @@ ACCEPT = ".txt,.md,.markdown,.html,.htm,.pdf"
 _MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
-def when(epoch: float) -> str:
-    """A moment as people here write it: 2 dec 2026 08:15."""
-    if not epoch:
-        return "onbekend"
+def when(epoch: float, seconds: bool = False) -> str:
+    """A moment as people here write it: 2 dec 2026 08:15 (08:15:07 with seconds)."""
     t = time.localtime(epoch)
-    return f"{t.tm_mday} {_MONTHS[t.tm_mon - 1]} {t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}"
+    clock = f"{t.tm_hour:02d}:{t.tm_min:02d}" + (f":{t.tm_sec:02d}" if seconds else "")
+    return f"{t.tm_mday} {_MONTHS[t.tm_mon - 1]} {t.tm_year} {clock}"
 
 
 def frame(title: str, body: str, active: str = "", signed_in: bool = True) -> str:
@@ -62,7 +61,9 @@ def articles_page(articles: list[ArticleEntry], versions: list[VersionEntry]) ->
 <p class="hint">Tekst (.txt), Markdown (.md), HTML (.html) of PDF (.pdf). Elke wijziging wordt een nieuwe
 versie van de index; de assistent antwoordt daar binnen enkele seconden uit.</p>
 <form id="upload" data-api="{ADMIN_API}/articles">
-<input id="bestanden" name="files" type="file" multiple accept="{ACCEPT}" required>
+<input id="bestanden" name="files" type="file" multiple accept="{ACCEPT}" class="hidden-input">
+<label for="bestanden" class="picker">Bestanden kiezen…</label>
+<span id="gekozen" class="chosen">Nog geen bestanden gekozen</span>
 <button type="submit">Uploaden</button>
 </form>
 <div id="voortgang" hidden><progress max="100" value="0"></progress> <span></span></div>
@@ -86,7 +87,7 @@ def _articles_table(articles: list[ArticleEntry]) -> str:
         f"""<td><a href="/articles/{quote(a.source)}" target="_blank" rel="noopener">{escape(a.title)}</a>
 <div class="file">{escape(a.source)}</div></td>
 <td>{escape(a.author or "–")}</td><td>{escape(a.date or "–")}</td><td class="num">{a.passages}</td>
-<td>{when(a.added)}</td>
+<td class="when">{when(a.added)}</td>
 <td><button type="button" class="danger" data-delete="{escape(a.source)}" data-api="{ADMIN_API}/articles/{quote(a.source)}">Verwijderen</button></td>"""
         for a in articles
     ]
@@ -108,10 +109,20 @@ def _versions_table(versions: list[VersionEntry]) -> str:
         else:
             action = '<span class="muted">bestanden niet bewaard</span>'
         rows.append(
-            f'<td>{when(v.created)}</td><td class="file">{escape(v.version)}</td>'
+            f'<td class="when">{when(v.created, seconds=True)}<div class="file">{escape(v.version)}</div></td><td>{_change(v)}</td>'
             f'<td class="num">{v.articles}</td><td class="num">{v.passages}</td><td>{action}</td>'
         )
-    return table(("Gemaakt", "Versie", "#Artikelen", "#Passages", ""), rows, live=[v.live for v in versions])
+    return table(("Gemaakt", "Wijziging", "#Artikelen", "#Passages", ""), rows, live=[v.live for v in versions])
+
+
+def _change(version: VersionEntry) -> str:
+    """What this version changed against the one before it: + added, − removed, ~ replaced."""
+    marks = [("plus", "+", version.added), ("min", "−", version.removed), ("anders", "~", version.changed)]
+    parts = [f'<div class="{css}">{sign} {escape(name)}</div>' for css, sign, names in marks for name in names]
+    if version.oldest:
+        return '<span class="muted">oudste bewaarde versie</span>'
+    return "".join(parts) or '<span class="muted">zelfde bestanden, opnieuw ingelezen</span>'
+
 
 
 def table(headings: tuple[str, ...], rows: list[str], live: list[bool] | None = None) -> str:

@@ -15,6 +15,7 @@
       const list = document.createElement("ul");
       for (const file of message.files) {
         const item = document.createElement("li");
+        item.className = file.refused ? "fout" : "ok";
         const name = document.createElement("span");
         name.className = "bestand";
         name.textContent = file.name + ": ";
@@ -34,12 +35,16 @@
 
   function summary(data, fallback) {
     if (data && data.changed) return "Klaar: de assistent antwoordt nu uit indexversie " + data.version + ".";
+    if (data && data.files && !data.error) return "Niets veranderd: de index blijft zoals hij was.";
     return (data && data.error) || fallback;
   }
 
   function upload(form) {
     const input = form.querySelector("input[type=file]");
-    if (!input.files.length) return;
+    if (!input.files.length) {
+      show({ ok: false, text: "Kies eerst een of meer bestanden." });
+      return;
+    }
     const body = new FormData();
     for (const file of input.files) body.append("files", file, file.name);
     const progress = document.getElementById("voortgang");
@@ -63,7 +68,7 @@
       try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
       const ok = xhr.status >= 200 && xhr.status < 300;
       const text = ok ? summary(data, "Klaar.") : summary(data, "Uploaden mislukt (HTTP " + xhr.status + ").");
-      reloadWith({ ok: ok && !!data && data.files.every((f) => f.added), text: text, files: (data && data.files) || [] });
+      reloadWith({ ok: ok, text: text, files: (data && data.files) || [] });
     };
     xhr.onerror = () => {
       progress.hidden = true;
@@ -96,7 +101,14 @@
       try { show(JSON.parse(saved)); } catch (e) { /* an old or foreign value: nothing to show */ }
     }
     const form = document.getElementById("upload");
-    if (form) form.addEventListener("submit", (e) => { e.preventDefault(); upload(form); });
+    if (form) {
+      form.addEventListener("submit", (e) => { e.preventDefault(); upload(form); });
+      const input = document.getElementById("bestanden");
+      input.addEventListener("change", () => {
+        const names = Array.from(input.files, (f) => f.name);
+        document.getElementById("gekozen").textContent = names.length ? names.join(", ") : "Nog geen bestanden gekozen";
+      });
+    }
     document.addEventListener("click", (e) => {
       const button = e.target.closest("button[data-delete], button[data-activate]");
       if (!button) return;
