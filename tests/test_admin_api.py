@@ -177,3 +177,30 @@ def test_a_forged_or_foreign_cookie_is_refused(admin, settings, fake_assistant):
         foreign = other.cookies.get("welzijn_beheer")
     admin.cookies.set("welzijn_beheer", foreign)
     assert admin.get("/api/admin/versions").status_code == 401
+
+
+def test_an_answer_in_flight_finishes_on_the_version_it_started_on(admin, settings, fake_assistant):
+    from assistant.core.types import Answer, Token
+
+    assert upload(admin, (new_article.NAME, new_article.TEXT.encode())).status_code == 200
+    pinned = fake_assistant.knowledge.snapshot()
+    events = fake_assistant.stream(new_article.QUESTION, backend="extractive")
+    assert any(isinstance(event, Token) for event in events)  # retrieved and checked: the answer is being written
+    assert admin.delete(f"/api/admin/articles/{new_article.NAME}", headers=BEARER).status_code == 200
+    answer = next(event for event in events if isinstance(event, Answer))
+    assert not answer.refused and answer.citations[0].source == new_article.NAME
+    # The next question reads the new version; the pinned old one still answers from its own Chroma folder.
+    assert new_article.NAME not in fake_assistant.knowledge.articles()
+    assert new_article.NAME in pinned.articles()
+    assert pinned.retrieve(new_article.QUESTION)[0].source == new_article.NAME
+
+
+def test_the_token_is_never_logged(admin, caplog):
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        admin.post("/beheer/inloggen", data={"token": TOKEN})
+        admin.post("/beheer/inloggen", data={"token": TOKEN + "x"})
+        admin.get("/api/admin/versions", headers=BEARER)
+        upload(admin, ("leeg.txt", b""))
+    assert TOKEN not in caplog.text
