@@ -164,7 +164,7 @@ class ArticleLibrary:
 
     def activate(self, version: str) -> IndexInfo:
         """Roll back (or forward) to a kept version; the folder follows."""
-        with self._locked():
+        with self._locked(sync=False):  # the folder follows the chosen version, whatever it holds now
             entry = next((v for v in self.versions() if v.version == version), None)
             if entry is None:
                 raise NotFound(f"Indexversie {version} bestaat niet (meer).")
@@ -176,7 +176,7 @@ class ArticleLibrary:
 
     # The folder and the article store
     @contextmanager
-    def _locked(self) -> Iterator[IndexInfo | None]:
+    def _locked(self, sync: bool = True) -> Iterator[IndexInfo | None]:
         """One change at a time (across processes); the folder is first brought in line with the live index."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -187,7 +187,7 @@ class ArticleLibrary:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
             current = self.store.current()
-            if current is not None:
+            if current is not None and sync:
                 self._sync(current)
             yield current
         finally:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assistant.web.routes import ADMIN_API, API, API_PATHS
+from assistant.web.routes import ADMIN_API, ADMIN_PAGES, API, API_PATHS
 from assistant.web.security import error_response
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 KEY_PREFIX = f"{API.prefix}/"  # the JSON API for third parties; the widget's copy is public
 ADMIN_PREFIX = f"{ADMIN_API}/"  # management has its own token (admin_auth)
 OPEN_PATHS = frozenset({f"{API.prefix}/health"})  # readiness probes carry no key and reveal nothing
-LIMITED_PREFIXES = API_PATHS
+LIMITED_PREFIXES = (*API_PATHS, f"{ADMIN_PAGES}/inloggen")  # the login form too: no guessing the token at speed
 KEY_MISSING = "Deze API vraagt een sleutel: stuur `Authorization: Bearer <sleutel>` of `X-API-Key: <sleutel>`."
 KEY_WRONG = "De API-sleutel klopt niet."
 TOO_MANY = "Te veel vragen in korte tijd. Probeer het over {seconds} seconden opnieuw."
