@@ -89,6 +89,8 @@ def test_upload_ask_delete_roll_back_and_see_it_in_the_insights(page, server, tm
 
     answer = ask(page, server)
     assert not answer["refused"] and answer["citations"][0]["source"] == new_article.NAME
+    rating = {"question": answer["question"], "answer": answer["answer"], "citations": answer["citations"], "liked": False}
+    assert page.request.post(f"{server}/api/feedback", data=rating).ok  # a thumbs down, for the insights
 
     with page.expect_popup() as popup:
         row.get_by_role("link").click()  # the article page opens from the list
@@ -113,8 +115,12 @@ def test_upload_ask_delete_roll_back_and_see_it_in_the_insights(page, server, tm
     assert page.locator(".total.refused .figure").inner_text() == "1"
     refused = page.locator("section", has_text="Geweigerde vragen").inner_text()
     assert new_article.QUESTION in refused
+    latest = page.locator("section", has_text="Laatste vragen").inner_text()
+    assert latest.count(new_article.QUESTION) == 3 and latest.count("geweigerd") == 1
+    disliked = page.locator("section", has_text="duim omlaag").last.inner_text()
+    assert new_article.QUESTION in disliked and new_article.NAME in disliked
     assert page.locator("svg.chart rect").count() >= 1
     shot(page, "inzichten")
     page.select_option("select[name=channel]", "widget")
     page.click("form.filters button")
-    page.get_by_text("Geen vragen in deze periode.").wait_for()  # empty date fields mean: no limit
+    page.get_by_text("Geen vragen in deze periode.").first.wait_for()  # empty date fields mean: no limit

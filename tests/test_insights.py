@@ -49,6 +49,7 @@ def test_the_service_counts_per_day_and_lists_refusals_and_thumbs_down(records):
     ]
     assert (found.asked, found.answered, found.refused, found.thumbs_up, found.thumbs_down) == (5, 3, 2, 1, 1)
     assert [q.question for q in found.refused_questions] == ['=HYPERLINK("http://x")', "Hoe laat is het?"]
+    assert [q.question for q in found.recent][:2] == ["Welke typen burgers?", '=HYPERLINK("http://x")']
     (disliked,) = found.disliked
     assert disliked.question == "Wie is Lex Staal?" and disliked.sources == ("003_b4ac6d7293bc88c6.txt",)
 

@@ -12,6 +12,8 @@ from assistant.rag.records import JsonlStore
 if TYPE_CHECKING:
     from assistant.core.settings import StorageSettings
 
+RECENT = 50  # questions in the "latest questions" list
+
 # The channels the log and the feedback name, with the words the management page shows.
 CHANNELS = {"ui": "chatpagina", "widget": "widget", "api": "API", "cli": "opdrachtregel"}
 
@@ -67,6 +69,7 @@ class Insights:
     thumbs_down: int
     refused_questions: tuple[Exchange, ...]  # newest first
     disliked: tuple[Exchange, ...]  # thumbs-down answers, newest first
+    recent: tuple[Exchange, ...] = ()  # the latest questions, answered or not, newest first
 
     @property
     def asked(self) -> int:
@@ -100,6 +103,7 @@ def insights(storage: StorageSettings, period: Period) -> Insights:
         thumbs_down=liked.count(False),
         refused_questions=tuple(reversed([q for q in asked if q.refused])),
         disliked=tuple(reversed(disliked)),
+        recent=tuple(reversed(asked[-RECENT:])),
     )
 
 

@@ -6,7 +6,7 @@ from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
-from assistant.rag.insights import CHANNELS
+from assistant.rag.insights import CHANNELS, RECENT
 from assistant.web.admin_views import frame, table
 from assistant.web.routes import ADMIN_API, ADMIN_PAGES
 
@@ -50,6 +50,11 @@ def insights_page(found: Insights) -> str:
 <h2>Geweigerde vragen <span class="count">{len(found.refused_questions)}</span></h2>
 <p class="hint">Vragen waarop de artikelen geen antwoord gaven: misschien een onderwerp voor een nieuw artikel.</p>
 {_refused_table(found.refused_questions)}
+</section>
+<section class="card">
+<h2>Laatste vragen <span class="count">{len(found.recent)}</span></h2>
+<p class="hint">De nieuwste {RECENT} vragen in deze periode; de CSV bevat ze allemaal.</p>
+{_recent_table(found.recent)}
 </section>
 <section class="card">
 <h2>Antwoorden met een duim omlaag <span class="count">{len(found.disliked)}</span></h2>
@@ -137,6 +142,16 @@ def _disliked_table(rows: tuple[Exchange, ...]) -> str:
     return table(
         ("Tijd", "Kanaal", "Vraag", "Antwoord", "Bronnen"),
         [_cells(r) + f'<td class="answer">{escape(r.answer)}</td><td>{_sources(r)}</td>' for r in rows],
+    )
+
+
+def _recent_table(rows: tuple[Exchange, ...]) -> str:
+    if not rows:
+        return '<p class="empty">Geen vragen in deze periode.</p>'
+    outcome = {True: '<span class="refused">geweigerd</span>', False: '<span class="answered">beantwoord</span>'}
+    return table(
+        ("Tijd", "Kanaal", "Vraag", "Uitkomst", "Bronnen"),
+        [_cells(r) + f"<td>{outcome[r.refused]}</td><td>{_sources(r)}</td>" for r in rows],
     )
 
 
