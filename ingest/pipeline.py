@@ -50,6 +50,10 @@ def fingerprint(settings: Settings) -> str:
     return hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:16]
 
 
+def max_bytes(settings: Settings) -> int:
+    return settings.ingest.max_file_mb * 2**20
+
+
 def embed_key(settings: Settings) -> str:
     return f"{settings.embedding.embed_model}|{settings.embedding.embed_passage_prefix}"
 
@@ -73,7 +77,7 @@ def run_ingest(
     files, skipped = loaders.discover(paths or settings.storage.sources)
     raws: dict[str, loaders.RawFile] = {}
     for path in files:
-        loaded = loaders.load(path, settings.ingest.max_file_mb * 2**20)
+        loaded = loaders.load(path, max_bytes(settings))
         if isinstance(loaded, loaders.Skipped):
             skipped.append(loaded)
         elif loaded.source in raws:
@@ -90,11 +94,11 @@ def run_ingest(
         )
     articles: dict[str, Article] = {}
     for source, raw in raws.items():
-        article = cleaning.clean_article(raw.text, source)
-        if not article.text.strip() or len(article.blocks) < 2:
-            skipped.append(loaders.Skipped(raw.path, "geen artikeltekst over na het opschonen"))
-            continue
-        articles[source] = article
+        article = clean(raw)
+        if isinstance(article, loaders.Skipped):
+            skipped.append(article)
+        else:
+            articles[source] = article
     hashes = {s: h for s, h in hashes.items() if s in articles}
     chunks = [c for a in articles.values() for c in chunking.chunk_article(a, settings.ingest.chunk_size, settings.ingest.chunk_overlap)]
     embedder = embedder or LazyEmbedder(lambda: make_embed_model(settings))
@@ -107,6 +111,20 @@ def run_ingest(
         files=len(articles), chunks=len(chunks), embedded=embedded, reused=len(chunks) - embedded,
         skipped=skipped, version=info.version, seconds=time.perf_counter() - began, **_diff(current, hashes),
     )
+
+
+def read_article(path: Path, settings: Settings) -> Article | loaders.Skipped:
+    """One file as the ingest would index it, or why it would skip it (the same rules as `run_ingest`)."""
+    loaded = loaders.load(path, max_bytes(settings))
+    return loaded if isinstance(loaded, loaders.Skipped) else clean(loaded)
+
+
+def clean(raw: loaders.RawFile) -> Article | loaders.Skipped:
+    """The cleaned article, or a skip when too little article text is left."""
+    article = cleaning.clean_article(raw.text, raw.source)
+    if not article.text.strip() or len(article.blocks) < 2:
+        return loaders.Skipped(raw.path, "geen artikeltekst over na het opschonen")
+    return article
 
 
 def _check_writable(*folders: Path) -> None:

@@ -13,12 +13,13 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.core.errors import IndexMissing, WelzijnError, storage_error
+from assistant.core.errors import IndexMissing, VersionMissing, WelzijnError, storage_error
 from ingest.documents import Article, Block, Chunk
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from assistant.core.settings import StorageSettings
 
 FORMAT = 1
-KEEP_OLD_VERSIONS = 1  # a server still reading the previous version keeps working until it reloads
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,19 @@ class IndexStore:
     def version_dir(self, version: str) -> Path:
         return self.root / "versions" / version
 
+    def versions(self) -> list[IndexInfo]:
+        """Every complete version on disk, newest first (the live one among them)."""
+        versions_root = self.root / "versions"
+        if not versions_root.is_dir():
+            return []
+        found = []
+        for vdir in versions_root.iterdir():
+            try:
+                found.append(IndexInfo(**json.loads((vdir / "info.json").read_text(encoding="utf-8"))))
+            except (OSError, ValueError, TypeError):
+                continue  # unfinished (no info.json yet) or not ours
+        return sorted(found, key=lambda info: info.created, reverse=True)
+
     def client(self, version: str) -> chromadb.ClientAPI:
         """A Chroma client for a version: its own embedded folder, or the configured server."""
         import chromadb
@@ -134,6 +147,24 @@ class IndexStore:
         files: dict[str, str],
     ) -> IndexInfo:
         """Write a complete new version and make it the live one (one publish at a time)."""
+        with self._locked():
+            return self._publish(manifest, embeddings, embed_model, fingerprint, files)
+
+    def activate(self, version: str) -> IndexInfo:
+        """Make a kept earlier version the live one again (a rollback); readers switch on their next request."""
+        with self._locked():
+            found = {info.version: info for info in self.versions()}.get(version)
+            if found is None or not (self.version_dir(version) / "manifest.json").is_file():
+                raise VersionMissing(f"Indexversie {version} bestaat niet (meer).")
+            try:
+                write_atomic(self.pointer, json.dumps(asdict(found)))
+            except OSError as exc:
+                raise storage_error(self.root, exc) from exc
+            return found
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer of CURRENT at a time, across processes."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             lock = os.open(self.root / ".publish.lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -141,7 +172,7 @@ class IndexStore:
             raise storage_error(self.root, exc) from exc
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released by the kernel if this process is killed
-            return self._publish(manifest, embeddings, embed_model, fingerprint, files)
+            yield
         finally:
             os.close(lock)
 
@@ -205,8 +236,11 @@ class IndexStore:
             raise WelzijnError(f"Chroma bevat {collection.count()} van {len(nodes)} passages; ingest afgebroken.")
 
     def _collect_garbage(self, live: IndexInfo, previous: IndexInfo | None) -> None:
-        """Keep the live version and the one it replaced; drop every other one and stray temp files."""
-        keep = {live.version} | ({previous.version} if previous and KEEP_OLD_VERSIONS else set())
+        """Keep the live version, the one it replaced (a server may still read it) and the newest others
+        up to `keep_index_versions`; drop every other one and stray temp files."""
+        older = [info.version for info in self.versions() if info.version not in {live.version, getattr(previous, "version", None)}]
+        kept_old = ([previous.version] if previous else []) + older
+        keep = {live.version, *kept_old[: self.storage.keep_index_versions]}
         self._drop_versions(lambda name: name not in keep)
         for tmp in self.root.glob(".*.tmp"):  # a pointer write cut short by a kill
             tmp.unlink(missing_ok=True)

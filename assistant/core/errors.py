@@ -55,3 +55,11 @@ def storage_error(folder: object, exc: BaseException) -> StorageError:
     else:
         why = "schrijven mislukte"
     return StorageError(f"Kan niet schrijven in {folder}: {why} ({detail}).")
+
+
+class NotFound(WelzijnError):
+    """An article or index version that a management request names does not exist."""
+
+
+class VersionMissing(NotFound):
+    """The index version to roll back to is not kept (any more)."""

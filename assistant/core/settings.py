@@ -39,10 +39,26 @@ class StorageSettings(BaseModel):
         None, description="Host of a Chroma server (`chroma run`); unset: embedded Chroma under data_dir."
     )
     chroma_port: int = Field(8000, description="Port of the Chroma server.")
+    articles_dir: Path | None = Field(
+        None, description="Folder of the article files managed at /beheer; unset: data_dir/articles. "
+        "On first use it starts as the files the current index was built from.",
+    )
+    keep_index_versions: int = Field(
+        5, ge=1, description="Earlier index versions kept besides the live one (for rollback at /beheer).",
+    )
 
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def article_files_dir(self) -> Path:
+        return self.articles_dir or self.data_dir / "articles"
+
+    @property
+    def article_store_dir(self) -> Path:
+        """Every article file ever managed, by content hash: what a rollback restores the folder from."""
+        return self.data_dir / "article-store"
 
     @property
     def feedback_path(self) -> Path:
@@ -188,6 +204,11 @@ class LimitsSettings(BaseModel):
     )
     queue_timeout: float = Field(
         60.0, gt=0, description="Seconds a question waits for the LLM before it gets 429."
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="Token for the management pages at /beheer and the API under /api/admin "
+        "(`Authorization: Bearer TOKEN`); unset: both are off (404).",
     )
     max_generation_seconds: float = Field(
         300.0, gt=0, description="An LLM answer running longer than this loses its slot (a safety net for "

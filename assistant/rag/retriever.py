@@ -66,32 +66,59 @@ class Knowledge:
         vector_store = ChromaVectorStore(chroma_collection=self.store.collection(info))
         return _Loaded(info, manifest.articles, {c.id: c for c in manifest.chunks}, bm25, vector_store)
 
+    def snapshot(self) -> Snapshot:
+        """The live version, pinned: an answer in flight keeps reading it while a new one is published."""
+        return Snapshot(self._current(), self.retrieval_settings, self.embedder)
+
     def version(self) -> str:
         return self._current().info.version
 
     def articles(self) -> dict[str, Article]:
         return self._current().articles
 
+    def query_vector(self, question: str) -> list[float]:
+        """The question's vector (entry points run it on one torch thread: `core.process`)."""
+        return self.embedder.query(question)
+
+    def dense(self, question: str) -> list[tuple[str, float]]:
+        return self.snapshot().dense(question)
+
+    def sparse(self, question: str) -> list[tuple[str, float]]:
+        return self.snapshot().sparse(question)
+
+    def retrieve(self, question: str, top_k: int | None = None) -> list[Passage]:
+        return self.snapshot().retrieve(question, top_k)
+
+
+class Snapshot:
+    """Retrieval over one loaded index version (see `Knowledge.snapshot`)."""
+
+    def __init__(self, loaded: _Loaded, retrieval: RetrievalSettings, embedder: LazyEmbedder) -> None:
+        self._loaded = loaded
+        self.retrieval_settings = retrieval
+        self.embedder = embedder
+
+    def version(self) -> str:
+        return self._loaded.info.version
+
+    def articles(self) -> dict[str, Article]:
+        return self._loaded.articles
+
     def dense(self, question: str) -> list[tuple[str, float]]:
         """Chunk ids and cosine similarity, best first."""
         from llama_index.core.vector_stores.types import VectorStoreQuery
 
-        loaded = self._current()
         query = VectorStoreQuery(
-            query_embedding=self.query_vector(question), similarity_top_k=self.retrieval_settings.candidates_k
+            query_embedding=self.embedder.query(question), similarity_top_k=self.retrieval_settings.candidates_k
         )
-        result = loaded.vector_store.query(query)
+        result = self._loaded.vector_store.query(query)
         return list(zip(result.ids or [], result.similarities or [], strict=True))
-
-    def query_vector(self, question: str) -> list[float]:
-        """The question's vector (entry points run it on one torch thread: `core.process`)."""
-        return self.embedder.query(question)
 
     def sparse(self, question: str) -> list[tuple[str, float]]:
         """Chunk ids and BM25 scores, best first (only words that occur count)."""
         from llama_index.core.schema import QueryBundle
 
-        hits = self._current().bm25.retrieve(QueryBundle(question))
+        hits = self._loaded.bm25.retrieve(QueryBundle(question))
         return [(h.node.node_id, float(h.score or 0.0)) for h in hits if (h.score or 0.0) > 0]
 
     def retrieve(self, question: str, top_k: int | None = None) -> list[Passage]:
@@ -104,7 +131,7 @@ class Knowledge:
             for rank, (chunk_id, _) in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (settings.rrf_k + rank + 1)
         cosines = dict(dense)
-        chunks = self._current().chunks
+        chunks = self._loaded.chunks
         best = sorted(fused, key=fused.__getitem__, reverse=True)[: top_k or settings.top_k]
         return [self._passage(chunks[i], fused[i], cosines.get(i, 0.0)) for i in best if i in chunks]
 

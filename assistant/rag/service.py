@@ -160,7 +160,8 @@ class Assistant:
                 llm, backend, notice = self._fallback(exc)
                 standalone = self._condense(question, history, None, cancel)
         yield Status("Zoeken in de artikelen…")
-        passages = self.knowledge.retrieve(_retrieval_query(standalone, history))
+        index = self.knowledge.snapshot()  # the whole answer reads one version, also while a new one goes live
+        passages = index.retrieve(_retrieval_query(standalone, history))
         timings = {"retrieval": _ms(began)}
         context = [trim(p, standalone, self.settings.retrieval.context_chars) for p in passages[: self.settings.retrieval.context_passages]]
         verdict = judge(
@@ -173,7 +174,7 @@ class Assistant:
             return
         # A named person must speak where the topic is: a trap is refused before any model is asked.
         attributed = self.attribution.check(
-            _holder_question(question, standalone), passages, self.knowledge.articles(), self.knowledge.version()
+            _holder_question(question, standalone), passages, index.articles(), index.version()
         )
         if not attributed.ok:
             timings |= {"first_token": _ms(began), "total": _ms(began)}

@@ -9,15 +9,16 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assistant.web.routes import API, API_PATHS
+from assistant.web.routes import ADMIN_API, ADMIN_PAGES, API, API_PATHS
 from assistant.web.security import error_response
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
 KEY_PREFIX = f"{API.prefix}/"  # the JSON API for third parties; the widget's copy is public
+ADMIN_PREFIX = f"{ADMIN_API}/"  # management has its own token (admin_auth)
 OPEN_PATHS = frozenset({f"{API.prefix}/health"})  # readiness probes carry no key and reveal nothing
-LIMITED_PREFIXES = API_PATHS
+LIMITED_PREFIXES = (*API_PATHS, f"{ADMIN_PAGES}/inloggen")  # the login form too: no guessing the token at speed
 KEY_MISSING = "Deze API vraagt een sleutel: stuur `Authorization: Bearer <sleutel>` of `X-API-Key: <sleutel>`."
 KEY_WRONG = "De API-sleutel klopt niet."
 TOO_MANY = "Te veel vragen in korte tijd. Probeer het over {seconds} seconden opnieuw."
@@ -42,7 +43,7 @@ class ApiKeyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith(KEY_PREFIX) or path in OPEN_PATHS:
+        if scope["type"] != "http" or not path.startswith(KEY_PREFIX) or path in OPEN_PATHS or path.startswith(ADMIN_PREFIX):
             await self.app(scope, receive, send)
             return
         if scope["method"] == "OPTIONS":  # CORS preflights carry no credentials

@@ -12,7 +12,15 @@ from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from assistant.core.types import Answer, Event, Status, Token
-from assistant.core.errors import BackendUnavailable, Busy, IndexMissing, ModelMissing, StorageError, WelzijnError
+from assistant.core.errors import (
+    BackendUnavailable,
+    Busy,
+    IndexMissing,
+    ModelMissing,
+    NotFound,
+    StorageError,
+    WelzijnError,
+)
 from assistant.core.settings import backend_names
 from assistant.rag.service import Assistant
 from assistant.rag.streaming import stream_answer
@@ -74,6 +82,8 @@ def error_status(exc: WelzijnError) -> int:
     """HTTP status for a project error: the user's fault is 400, a missing part of the server is 503."""
     if isinstance(exc, Busy):
         return 429
+    if isinstance(exc, NotFound):
+        return 404
     if isinstance(exc, (IndexMissing, BackendUnavailable, ModelMissing, StorageError)):
         return 503
     return 400  # BadQuestion and anything else the user can fix by asking differently

@@ -12,10 +12,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.core.errors import Busy, WelzijnError
-from assistant.web import api, pages
+from assistant.web import admin_api, admin_pages, api, pages
 from assistant.web.access import ApiKeyMiddleware, RateLimitMiddleware
+from assistant.web.admin_auth import AdminAuth, AdminGuardMiddleware
 from assistant.web.feedback import FeedbackStore
-from assistant.web.routes import API, API_PATHS, CHANNELS
+from assistant.web.routes import ADMIN_API, ADMIN_PAGES, API, API_PATHS, CHANNELS
 from assistant.web.security import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
@@ -70,6 +71,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     for channel in CHANNELS:
         app.include_router(api.make_router(channel))
     app.include_router(pages.make_router())
+    _add_management(app, settings, assistant)
 
     @app.api_route(API.prefix + "/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     async def unknown_api_route(rest: str):
@@ -79,6 +81,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     # Middleware added last runs first: size limit, CORS, headers, rate limit, then the API key.
     if settings.limits.api_key is not None:
         app.add_middleware(ApiKeyMiddleware, key=settings.limits.api_key)
+    app.add_middleware(AdminGuardMiddleware, auth=app.state.admin_auth)
     if settings.limits.rate_limit_per_minute:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.limits.rate_limit_per_minute)
     app.add_middleware(SecurityHeadersMiddleware, frame_policy=app.state.frame_ancestors)
@@ -90,7 +93,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         allow_credentials=False,
         max_age=600,
     )
-    app.add_middleware(BodyLimitMiddleware, prefix=API_PATHS)
+    # Uploads under /api/admin are checked per file (max_file_mb) after the guard has let them in.
+    app.add_middleware(BodyLimitMiddleware, prefix=(*API_PATHS, f"{ADMIN_PAGES}/"), exclude=(f"{ADMIN_API}/",))
 
     blocks = build_ui(assistant, settings, app.state.feedback, warmup)
     return gr.mount_gradio_app(
@@ -105,6 +109,20 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         server_name=settings.web.host,
         server_port=settings.web.port,
     )
+
+
+def _add_management(app: FastAPI, settings: Settings, assistant: Assistant) -> None:
+    """/beheer and /api/admin, only when an admin token is set (otherwise the guard answers 404)."""
+    app.state.admin_auth = None
+    if settings.limits.admin_token is None:
+        return
+    from ingest.library import ArticleLibrary
+
+    app.state.admin_auth = AdminAuth(settings.limits.admin_token)
+    knowledge = getattr(assistant, "knowledge", None)
+    app.state.library = ArticleLibrary(settings, getattr(knowledge, "embedder", None))  # the model the server already has
+    app.include_router(admin_api.make_router())
+    app.include_router(admin_pages.make_router())
 
 
 def _add_docs(app: FastAPI) -> None:

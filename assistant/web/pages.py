@@ -99,13 +99,7 @@ def make_router() -> APIRouter:
             static_text("embed.html"), headers={"Content-Security-Policy": EMBED_CSP + _frames(request)}
         )
 
-    @router.get("/embed/embed.js")
-    def embed_js() -> Response:
-        return Response(static_text("embed.js"), media_type="text/javascript; charset=utf-8")
-
-    @router.get("/embed/embed.css")
-    def embed_css() -> Response:
-        return Response(static_text("embed.css"), media_type="text/css; charset=utf-8")
+    add_static(router, "/embed", "embed.js", "embed.css")
 
     @router.get("/widget.js")
     def widget_js() -> Response:
@@ -117,6 +111,20 @@ def make_router() -> APIRouter:
         )
 
     return router
+
+
+_MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+
+def add_static(router: APIRouter, prefix: str, *names: str) -> None:
+    """Serve files of assistant/web/static at `prefix/name` (script and style files of our own pages)."""
+    for name in names:
+        media_type = _MEDIA_TYPES[name[name.rindex("."):]]
+
+        def serve(name: str = name, media_type: str = media_type) -> Response:
+            return Response(static_text(name), media_type=media_type)
+
+        router.add_api_route(f"{prefix}/{name}", serve, methods=["GET"], name=name)
 
 
 def _frames(request: Request) -> str:

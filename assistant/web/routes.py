@@ -18,3 +18,8 @@ API = Channel("api", "/api", public=True)
 WIDGET = Channel("widget", "/embed/api", public=False)
 CHANNELS = (API, WIDGET)
 API_PATHS = tuple(f"{channel.prefix}/" for channel in CHANNELS)
+
+# Management: the pages for people and their API, both behind the admin token.
+ADMIN_API = "/api/admin"
+ADMIN_PAGES = "/beheer"
+ADMIN_PATHS = (f"{ADMIN_API}/", ADMIN_PAGES)

@@ -36,13 +36,18 @@ def frame_ancestors(origins: Iterable[str]) -> str:
 class BodyLimitMiddleware:
     """Answers 413 to requests under `prefix` whose body is larger than `limit` bytes."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, prefix: str | tuple[str, ...] = "/api/") -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int = MAX_BODY_BYTES, prefix: str | tuple[str, ...] = "/api/",
+        exclude: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.limit = limit
         self.prefix = prefix
+        self.exclude = exclude  # paths with their own limits (uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+        path = scope["path"] if scope["type"] == "http" else ""
+        if scope["type"] != "http" or not path.startswith(self.prefix) or path.startswith(self.exclude):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
