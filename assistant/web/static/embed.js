@@ -6,8 +6,7 @@
 
   // The interface, Dutch and English; answers, quotes and status lines stay as the server writes them.
   var TEXT = {
-    subtitle: ["Antwoorden uit artikelen over welzijnswerk en sociaal werk, met bronnen",
-      "Answers from articles on welfare and social work, with sources"],
+    subtitle: ["Antwoorden uit artikelen, met bronnen", "Answers from articles, with sources"],
     greeting: ["Stel een vraag over het Nederlandse debat over welzijnswerk en sociaal werk. Elk antwoord " +
       "noemt zijn bronnen; klik op een bron om de passage in het artikel te lezen.",
       "Ask a question about the Dutch debate on welfare and social work. Every answer names its sources; " +

@@ -24,7 +24,7 @@
 
   // A size in pixels ("420" or "420px") within [min, max]; anything else keeps the default.
   function size(value, min, max, fallback) {
-    var m = /^(\d{1,4})(px)?$/.exec(value);
+    var m = /^(\d{1,5})(px)?$/.exec(value);
     return m ? Math.min(max, Math.max(min, Number(m[1]))) : fallback;
   }
 
