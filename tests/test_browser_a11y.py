@@ -78,6 +78,7 @@ def test_axe_widget_on_the_example_page(axe_page, server):
     frame = chat(axe_page)
     frame.locator(".suggestions button").nth(1).click()
     answered(frame)
+    axe_page.screenshot(path=str(ARTIFACTS / "widget-voorbeeld.png"))
     assert axe_violations("voorbeeld", axe_page) == []
     assert axe_violations("voorbeeld-widget", embed_frame(axe_page)) == []
 

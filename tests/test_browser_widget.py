@@ -237,7 +237,8 @@ def test_on_a_phone_the_open_widget_fills_the_screen(page, host_page):
     page.screenshot(path=str(ARTIFACTS / "widget-mobile.png"))
 
     frame.get_by_role("button", name="Sluiten").click()
-    assert not panel(page).is_visible() and launcher(page).is_visible()
+    panel(page).wait_for(state="hidden")  # the chat asks the page by postMessage
+    assert launcher(page).is_visible()
     assert focused_in_widget(page) == "button.toggle"
     page.screenshot(path=str(ARTIFACTS / "widget-mobile-closed.png"))
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -255,7 +256,7 @@ def test_esc_closes_the_widget_and_the_focus_returns_to_its_button(page, host_pa
     embed_frame(page).wait_for_function("() => document.activeElement.id === 'question'")
     assert focused_in_widget(page) == "iframe"
     question.press("Escape")  # in the iframe: the chat asks the page to close it
-    assert not panel(page).is_visible()
+    panel(page).wait_for(state="hidden")
     assert button.get_attribute("aria-expanded") == "false" and focused_in_widget(page) == "button.toggle"
 
     page.keyboard.press("Enter")  # the focused button opens it again

@@ -259,6 +259,14 @@
     view.bubble.appendChild(el("div", "meta", T.stopped));
   }
 
+  // What showing an answer again needs: not the retrieved passages, which are most of its size.
+  function shown(answer) {
+    var keys = ["answer", "citations", "suggestions", "notice", "backend", "timings_ms"];
+    var out = {};
+    keys.forEach(function (key) { out[key] = answer[key]; });
+    return out;
+  }
+
   function showTurn(turn) {
     var view = addTurn(turn.q);
     if (turn.a) showAnswer(view, turn.q, turn.a);
@@ -350,7 +358,7 @@
             done = true;
             var answer = JSON.parse(data);
             showAnswer(view, question, answer);
-            keep({ q: question, a: answer });
+            keep({ q: question, a: shown(answer) });
           } else if (name === "error") {
             done = true;
             fail(serverError(JSON.parse(data).error));
