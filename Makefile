@@ -69,6 +69,7 @@ AXE_DIR := .tools
 axe:
 	@grep -qs '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json || { \
 		echo "Installing axe-core $(AXE_VERSION) for the accessibility tests…"; \
+		command -v npm >/dev/null || { echo "npm is missing: apt-get install -y npm"; exit 1; }; \
 		npm install -s --prefix $(AXE_DIR) --no-save --no-package-lock --no-audit --no-fund axe-core@$(AXE_VERSION); }
 
 clean:

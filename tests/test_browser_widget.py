@@ -88,6 +88,7 @@ def embed_frame(page):
 
 
 def answered(frame, n: int = 1) -> None:
+    """Wait until the n-th answer is complete: its thumbs are shown."""
     frame.locator(".msg.bot .meta .thumb").nth(2 * n - 1).wait_for(timeout=30_000)
 
 
