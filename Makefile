@@ -19,7 +19,7 @@ WHEEL_CACHE ?= $(HOME)/.cache/welzijn-assistant/wheels/llama-$(LLAMA_VERSION)-av
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test test-fast install index llama-wheel browser clean
+.PHONY: run test test-fast install index llama-wheel browser axe clean
 
 run: install index
 	$(BIN)/welzijn serve
@@ -51,7 +51,7 @@ index: install
 	$(BIN)/welzijn ingest
 
 # Everything, real models and real browser included (CI runs this).
-test: install browser
+test: install browser axe
 	$(BIN)/pytest -q -m "slow or not slow"
 
 # The quick loop while developing: no real models, no browser.
@@ -63,5 +63,14 @@ browser:
 		echo "Installing Debian's chromium for the browser tests…"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# axe-core (accessibility rules) for the browser tests, from the npm registry into a gitignored folder.
+AXE_VERSION := 4.14.1
+AXE_DIR := .tools
+axe:
+	@grep -qs '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json || { \
+		echo "Installing axe-core $(AXE_VERSION) for the accessibility tests…"; \
+		command -v npm >/dev/null || { echo "npm is missing: apt-get install -y npm"; exit 1; }; \
+		npm install -s --prefix $(AXE_DIR) --no-save --no-package-lock --no-audit --no-fund axe-core@$(AXE_VERSION); }
+
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) data $(AXE_DIR)

@@ -64,8 +64,11 @@ CHROMIUM_FLAGS = [
 
 
 @contextlib.contextmanager
-def chromium(profile_dir) -> Iterator:
-    """A headless Debian Chromium driven by Playwright, with a fresh profile; yields the browser context."""
+def chromium(profile_dir, **options) -> Iterator:
+    """A headless Debian Chromium driven by Playwright, with a fresh profile; yields the browser context.
+
+    `options` go to `launch_persistent_context` (e.g. bypass_csp=True to inject axe-core into our pages).
+    """
     from pathlib import Path
 
     import pytest
@@ -82,6 +85,7 @@ def chromium(profile_dir) -> Iterator:
             args=CHROMIUM_FLAGS,
             viewport={"width": 1280, "height": 900},
             locale="nl-NL",
+            **options,
         )
         try:
             yield context

@@ -293,6 +293,17 @@ def test_widget_js_is_served_as_javascript(client):
     assert "attachShadow" in response.text and "/embed" in response.text
 
 
+def test_widget_example_page_runs_no_inline_script_and_shows_the_tag_it_uses(client):
+    page = client.get("/embed/voorbeeld")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "frame-ancestors 'self' https://partner.example" in csp
+    assert '<script src="../widget.js"' in page.text and "<script>" not in page.text
+    shown = page.text.split("<pre><code>")[1].split("</code></pre>")[0]
+    assert shown.startswith("&lt;script src=&quot;https://assistent.example.org/widget.js&quot;")
+    assert "data-color=&quot;#6d28d9&quot;" in shown and shown.endswith("&lt;/script&gt;")
+
+
 def test_openapi_docs_list_the_api_and_load_nothing_from_a_cdn(client):
     page = client.get("/docs")
     assert page.status_code == 200

@@ -103,6 +103,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         path="/",
         theme=theme(),
         css=pages.static_text("ui.css"),
+        js=pages.static_text("ui.js"),
         footer_links=["api"],
         run_history=False,
         ssr_mode=False,

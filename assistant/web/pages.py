@@ -1,8 +1,9 @@
-"""Server-rendered pages: an article with the cited span marked, the /embed chat, and widget.js."""
+"""Server-rendered pages: an article with the cited span marked, the /embed chat, widget.js and its example page."""
 
 from __future__ import annotations
 
 import html
+import re
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
 ARTICLE_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 EMBED_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+# The example host page: its own inline styles and the widget, whose Shadow DOM carries a <style>.
+EXAMPLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-src 'self'; "
     "base-uri 'none'; form-action 'none'"
 )
 _BLOCK_TAGS = {"title": "h1", "heading": "h2", "paragraph": "p", "comment": "p"}
@@ -71,12 +77,20 @@ def render_article(article: Article, start: int | None, end: int | None) -> str:
     )
 
 
+def example_page_html() -> str:
+    """The widget's example page; the code it shows is the widget tag it really uses, escaped."""
+    page = static_text("voorbeeld.html")
+    tag = re.search(r'<script src="\.\./widget\.js".*?</script>', page, re.S)
+    shown = tag.group(0).replace("../widget.js", "https://assistent.example.org/widget.js") if tag else ""
+    return page.replace("<!-- the widget tag below, shown by the server -->", html.escape(shown))
+
+
 def _in_comment(article: Article, offset: int) -> bool:
     return any(b.kind == "comment" and b.start <= offset < b.end for b in article.blocks)
 
 
 def make_router() -> APIRouter:
-    """The article page, the embeddable chat page and the widget script."""
+    """The article page, the embeddable chat page, the widget script and the widget's example page."""
     router = APIRouter(include_in_schema=False)
 
     @router.get("/articles/{source:path}", response_class=HTMLResponse)
@@ -90,14 +104,15 @@ def make_router() -> APIRouter:
         article = request.app.state.assistant.knowledge.articles().get(source)
         if article is None:
             return error_response(404, "Dit artikel staat niet in de index.")
-        page = render_article(article, start, end)
-        return HTMLResponse(page, headers={"Content-Security-Policy": ARTICLE_CSP + _frames(request)})
+        return _html(render_article(article, start, end), ARTICLE_CSP, request)
 
     @router.get("/embed", response_class=HTMLResponse)
     def embed_page(request: Request) -> Response:
-        return HTMLResponse(
-            static_text("embed.html"), headers={"Content-Security-Policy": EMBED_CSP + _frames(request)}
-        )
+        return _html(static_text("embed.html"), EMBED_CSP, request)
+
+    @router.get("/embed/voorbeeld", response_class=HTMLResponse)
+    def example_page(request: Request) -> Response:
+        return _html(example_page_html(), EXAMPLE_CSP, request)
 
     add_static(router, "/embed", "embed.js", "embed.css")
 
@@ -127,8 +142,9 @@ def add_static(router: APIRouter, prefix: str, *names: str) -> None:
         router.add_api_route(f"{prefix}/{name}", serve, methods=["GET"], name=name)
 
 
-def _frames(request: Request) -> str:
-    return "; " + request.app.state.frame_ancestors
+def _html(page: str, csp: str, request: Request) -> HTMLResponse:
+    """A page with its content policy plus the sites that may frame it."""
+    return HTMLResponse(page, headers={"Content-Security-Policy": f"{csp}; {request.app.state.frame_ancestors}"})
 
 
 _ARTICLE_PAGE = """<!doctype html>

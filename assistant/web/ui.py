@@ -168,7 +168,7 @@ class ChatHandlers:
             articles = self.assistant.knowledge.articles()
         except WelzijnError as exc:
             return f"**Fout:** {md_text(str(exc))}"
-        lines = ["#### De artikelen"]
+        lines = ["## De artikelen"]
         for article in sorted(articles.values(), key=lambda a: a.title.lower()):
             meta = " · ".join(x for x in (article.author, article.date) if x)
             line = f"- [{md_text(article.title)}]({article_href(article.source)})"
@@ -287,7 +287,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", feedback: "FeedbackSt
                 )
                 new_chat = gr.Button("Nieuw gesprek", variant="secondary", size="sm", elem_id="wa-new")
             with gr.Column(scale=1, min_width=240, elem_id="wa-side"):
-                articles = gr.Markdown("#### De artikelen\n\nLaden…", elem_id="wa-articles")
+                articles = gr.Markdown("## De artikelen\n\nLaden…", elem_id="wa-articles")
                 gr.Markdown(
                     "<small>Antwoorden komen uit deze artikelen, niet uit algemene kennis. "
                     "Controleer ze via de bronnen. Met de duimpjes onder een antwoord help je de assistent verbeteren.</small>"

@@ -1,27 +1,106 @@
 // The compact chat inside the widget's iframe. Every piece of text goes in with textContent:
-// questions, answers and quotes are never parsed as HTML.
+// questions, answers and quotes are never parsed as HTML. widget.js passes its options in the query
+// string; the conversation is kept in sessionStorage, so it survives navigation on the host site.
 (function () {
   "use strict";
 
+  // The interface, Dutch and English; answers, quotes and status lines stay as the server writes them.
+  var TEXT = {
+    subtitle: ["Antwoorden uit artikelen, met bronnen", "Answers from articles, with sources"],
+    greeting: ["Stel een vraag over het Nederlandse debat over welzijnswerk en sociaal werk. Elk antwoord " +
+      "noemt zijn bronnen; klik op een bron om de passage in het artikel te lezen.",
+      "Ask a question about the Dutch debate on welfare and social work. Every answer names its sources; " +
+      "click a source to read the passage in the article. The articles are in Dutch."],
+    suggestions: ["Voorbeeldvragen", "Example questions"],
+    newChat: ["Nieuw gesprek", "New conversation"],
+    newChatTitle: ["Begin een nieuw gesprek", "Start a new conversation"],
+    close: ["Sluiten", "Close"],
+    placeholder: ["Stel een vraag…", "Ask a question…"],
+    question: ["Vraag", "Question"],
+    ask: ["Vraag", "Ask"],
+    stop: ["Stop", "Stop"],
+    stopLabel: ["Stop het antwoord", "Stop the answer"],
+    thinking: ["Even denken…", "Thinking…"],
+    sources: ["Bronnen", "Sources"],
+    maybe: ["Misschien relevant", "Possibly relevant"],
+    comment: [" — reactie onder het artikel", " — a comment below the article"],
+    note: ["Let op: ", "Note: "],
+    answeredBy: ["Beantwoord door ", "Answered by "],
+    good: ["Goed antwoord", "Good answer"],
+    bad: ["Geen goed antwoord", "Not a good answer"],
+    stopped: ["Gestopt.", "Stopped."],
+    failed: ["Er ging iets mis.", "Something went wrong."],
+    busy: ["Het is nu te druk. Probeer het over een minuut opnieuw.", "It is too busy right now. Please try again in a minute."],
+    lost: ["De verbinding werd verbroken. Probeer het opnieuw.", "The connection was lost. Please try again."],
+    unreachable: ["De assistent is niet bereikbaar.", "The assistant cannot be reached."],
+  };
   var EXAMPLES = [
     "Welke vier typen burgers onderscheidt de WRR?",
     "Wat vindt Saskia Moerbeek van individuele hulpverlening?",
     "Wie is Lex Staal?",
   ];
+  var STORE = "welzijn-assistent:gesprek";
+  var KEEP_TURNS = 30;
+
+  var params = new URLSearchParams(location.search);
+  var lang = params.get("lang") === "en" ? "en" : "nl";
+  var T = {};
+  Object.keys(TEXT).forEach(function (key) { T[key] = TEXT[key][lang === "en" ? 1 : 0]; });
+  var greeting = (params.get("greeting") || "").trim().slice(0, 500) || T.greeting;
+  var suggestions = (params.get("suggestions") || "").split("|")
+    .map(function (q) { return q.trim().slice(0, 200); }).filter(Boolean).slice(0, 6);
+  if (!suggestions.length) suggestions = EXAMPLES;
+
   var log = document.getElementById("log");
-  var intro = document.getElementById("intro");
   var form = document.getElementById("ask");
   var input = document.getElementById("question");
   var send = document.getElementById("send");
-  var history = [];
+  var turns = load(); // {q, a: answer} | {q, error} | {q, stopped}: what is shown, and the history sent
   var busy = false;
   var stopper = null; // aborts the answer being written: the server stops the model at once
 
-  var params = new URLSearchParams(location.search);
-  var title = params.get("title");
-  if (title) {
-    document.getElementById("title").textContent = title.slice(0, 80);
-    document.title = title.slice(0, 80);
+  function applyOptions() {
+    document.documentElement.lang = lang;
+    document.querySelectorAll("[data-text]").forEach(function (n) { n.textContent = T[n.dataset.text]; });
+    document.querySelectorAll("[data-title]").forEach(function (n) { n.title = T[n.dataset.title]; });
+    document.querySelectorAll("[data-label]").forEach(function (n) { n.setAttribute("aria-label", T[n.dataset.label]); });
+    document.querySelectorAll("[data-placeholder]").forEach(function (n) { n.placeholder = T[n.dataset.placeholder]; });
+    var title = (params.get("title") || "").slice(0, 80);
+    if (title) {
+      document.getElementById("title").textContent = title;
+      document.title = title;
+    }
+    // The widget sends a checked "#rrggbb"; it goes in through the CSSOM, never as CSS text.
+    var color = params.get("color") || "";
+    if (/^#[0-9a-f]{6}$/i.test(color)) document.documentElement.style.setProperty("--accent", color);
+    document.documentElement.classList.toggle("dark-ink", params.get("ink") === "dark");
+    document.getElementById("close").hidden = window.parent === window;
+  }
+
+  function load() {
+    try {
+      var saved = JSON.parse(sessionStorage.getItem(STORE) || "[]");
+      return Array.isArray(saved) ? saved.filter(function (t) { return t && typeof t.q === "string"; }) : [];
+    } catch (err) {
+      return []; // storage blocked or damaged: start a fresh conversation
+    }
+  }
+
+  function save() {
+    try {
+      if (turns.length) sessionStorage.setItem(STORE, JSON.stringify(turns.slice(-KEEP_TURNS)));
+      else sessionStorage.removeItem(STORE);
+    } catch (err) {
+      // storage full or blocked: the conversation still works, it just does not survive a reload
+    }
+  }
+
+  function history() {
+    var out = [];
+    turns.forEach(function (t) {
+      if (t.a) out.push({ role: "user", content: t.q }, { role: "assistant", content: String(t.a.answer || "") });
+    });
+    return out.slice(-6);
   }
 
   function el(tag, cls, text) {
@@ -70,21 +149,23 @@
     });
   }
 
+  // As on the chat page: a "Bronnen (n)" box, open, with number, title (linked to the span) and quote.
   function renderSources(answer) {
-    var box = el("div", "sources");
+    var box = el("details", "sources");
+    box.open = true;
     var list = el("ol");
     if (answer.citations && answer.citations.length) {
-      box.appendChild(el("h4", null, "Bronnen"));
+      box.appendChild(el("summary", null, T.sources + " (" + answer.citations.length + ")"));
       answer.citations.forEach(function (c) {
         var li = el("li");
         li.appendChild(el("span", "n", "[" + c.n + "]"));
         li.appendChild(articleLink(c.title || c.source, c.href));
-        if (c.is_comment) li.appendChild(el("span", "comment", " — reactie onder het artikel"));
+        if (c.is_comment) li.appendChild(el("span", "comment", T.comment));
         li.appendChild(el("blockquote", null, "“" + (c.quote || "") + "”"));
         list.appendChild(li);
       });
     } else if (answer.suggestions && answer.suggestions.length) {
-      box.appendChild(el("h4", null, "Misschien relevant"));
+      box.appendChild(el("summary", null, T.maybe));
       var seen = {};
       answer.suggestions.forEach(function (p) {
         if (seen[p.source]) return;
@@ -117,7 +198,7 @@
 
   function feedbackButtons(question, answer) {
     var wrap = el("span");
-    [[true, "Goed antwoord"], [false, "Geen goed antwoord"]].forEach(function (spec) {
+    [[true, T.good], [false, T.bad]].forEach(function (spec) {
       var b = el("button", "thumb");
       b.type = "button";
       b.title = spec[1];
@@ -143,23 +224,60 @@
     return wrap;
   }
 
-  function finish(bubble, textNode, question, answer) {
-    renderAnswerText(textNode, answer);
-    var sources = renderSources(answer);
-    if (sources) bubble.appendChild(sources);
-    var meta = el("div", "meta");
-    if (answer.notice) meta.appendChild(el("span", "notice", "Let op: " + answer.notice));
-    var total = ((answer.timings_ms || {}).total || 0) / 1000;
-    meta.appendChild(el("span", null, "Beantwoord door " + answer.backend + " · " + total.toFixed(1) + " s"));
-    meta.appendChild(feedbackButtons(question, answer));
-    bubble.appendChild(meta);
-    history.push({ role: "user", content: question }, { role: "assistant", content: answer.answer });
+  // One question and its reply bubble; the reply is filled by showAnswer, showError or showStopped.
+  function addTurn(question) {
+    log.appendChild(el("div", "msg user", question));
+    var bubble = el("div", "msg bot");
+    var text = el("div", "status", T.thinking);
+    bubble.appendChild(text);
+    log.appendChild(bubble);
+    return { bubble: bubble, text: text };
   }
 
-  function showError(bubble, textNode, message) {
-    bubble.classList.add("error");
-    textNode.className = "";
-    textNode.textContent = message || "Er ging iets mis.";
+  function showAnswer(view, question, answer) {
+    renderAnswerText(view.text, answer);
+    view.text.className = "";
+    var sources = renderSources(answer);
+    if (sources) view.bubble.appendChild(sources);
+    var meta = el("div", "meta");
+    if (answer.notice) meta.appendChild(el("span", "notice", T.note + answer.notice));
+    var total = ((answer.timings_ms || {}).total || 0) / 1000;
+    meta.appendChild(el("span", null, T.answeredBy + answer.backend + " · " + total.toFixed(1) + " s"));
+    meta.appendChild(feedbackButtons(question, answer));
+    view.bubble.appendChild(meta);
+  }
+
+  function showError(view, message) {
+    view.bubble.classList.add("error");
+    view.text.className = "";
+    view.text.textContent = message || T.failed;
+  }
+
+  function showStopped(view, streamed) {
+    view.text.className = streamed ? "" : "status";
+    view.text.textContent = streamed || "";
+    view.bubble.appendChild(el("div", "meta", T.stopped));
+  }
+
+  // What showing an answer again needs: not the retrieved passages, which are most of its size.
+  function shown(answer) {
+    var keys = ["answer", "citations", "suggestions", "notice", "backend", "timings_ms"];
+    var out = {};
+    keys.forEach(function (key) { out[key] = answer[key]; });
+    return out;
+  }
+
+  function showTurn(turn) {
+    var view = addTurn(turn.q);
+    if (turn.a) showAnswer(view, turn.q, turn.a);
+    else if (turn.error) showError(view, turn.error);
+    else showStopped(view, turn.stopped);
+  }
+
+  // The server's own messages are Dutch; in another language the reader gets ours.
+  function serverError(message, status) {
+    if (lang === "nl" && message) return message;
+    return status === 429 ? T.busy : T.failed;
   }
 
   // Server-sent events over fetch (EventSource cannot POST): blocks separated by a blank line.
@@ -180,19 +298,13 @@
 
   function setBusy(on) {
     busy = on;
-    send.textContent = on ? "Stop" : "Vraag";
+    send.textContent = on ? T.stop : T.ask;
     send.classList.toggle("stop", on);
-    send.setAttribute("aria-label", on ? "Stop het antwoord" : "Vraag");
+    send.setAttribute("aria-label", on ? T.stopLabel : T.ask);
   }
 
   function stop() {
     if (stopper) stopper.abort();
-  }
-
-  function showStopped(bubble, textNode, streamed) {
-    textNode.className = streamed ? "" : "status";
-    textNode.textContent = streamed || "";
-    bubble.appendChild(el("div", "meta", "Gestopt."));
   }
 
   async function ask(question) {
@@ -201,12 +313,11 @@
     if (!question) return;
     setBusy(true);
     stopper = new AbortController();
-    if (intro) intro.remove();
-    log.appendChild(el("div", "msg user", question));
-    var bubble = el("div", "msg bot");
-    var textNode = el("div", "status", "Even denken…");
-    bubble.appendChild(textNode);
-    log.appendChild(bubble);
+    var offered = document.querySelector("#intro .suggestions");
+    if (offered) offered.remove();
+    var sent = history();
+    var started = turns; // "Nieuw gesprek" replaces the list: a reply that ends after that is not kept
+    var view = addTurn(question);
     scrollDown();
     var streamed = "";
     var done = false;
@@ -215,12 +326,13 @@
       var response = await fetch("embed/api/ask/stream", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-        body: JSON.stringify({ question: question, history: history.slice(-6) }),
+        body: JSON.stringify({ question: question, history: sent }),
         signal: stopper.signal,
       });
       if (!response.ok) {
         var problem = await response.json().catch(function () { return {}; });
-        showError(bubble, textNode, problem.error || "De server gaf fout " + response.status + ".");
+        done = true;
+        fail(serverError(problem.error, response.status));
         return;
       }
       var reader = response.body.getReader();
@@ -236,40 +348,76 @@
         buffer += raw.slice(0, cut).replace(/\r\n?/g, "\n");
         raw = raw.slice(cut);
         buffer = parseEvents(buffer, function (name, data) {
-          if (name === "status" && !streamed) {
-            textNode.textContent = data;
+          if (name === "status" && !streamed && lang === "nl") {
+            view.text.textContent = data;
           } else if (name === "token") {
             streamed += data;
-            textNode.className = "";
-            textNode.textContent = streamed;
+            view.text.className = "";
+            view.text.textContent = streamed;
           } else if (name === "answer") {
             done = true;
-            finish(bubble, textNode, question, JSON.parse(data));
+            var answer = JSON.parse(data);
+            showAnswer(view, question, answer);
+            keep({ q: question, a: shown(answer) });
           } else if (name === "error") {
             done = true;
-            showError(bubble, textNode, JSON.parse(data).error);
+            fail(serverError(JSON.parse(data).error));
           }
           scrollDown();
         });
       }
-      if (!done) showError(bubble, textNode, "De verbinding werd verbroken. Probeer het opnieuw.");
+      if (!done) fail(T.lost);
     } catch (err) {
-      if (err && err.name === "AbortError") showStopped(bubble, textNode, streamed);
-      else showError(bubble, textNode, "De assistent is niet bereikbaar.");
+      if (err && err.name === "AbortError") {
+        showStopped(view, streamed);
+        keep({ q: question, stopped: streamed });
+      } else {
+        fail(T.unreachable);
+      }
     } finally {
       stopper = null;
       setBusy(false);
       scrollDown();
       input.focus();
     }
+
+    function fail(message) {
+      showError(view, message);
+      keep({ q: question, error: message });
+    }
+
+    function keep(turn) {
+      if (turns !== started) return;
+      turns.push(turn);
+      save();
+    }
   }
 
-  EXAMPLES.forEach(function (q) {
-    var b = el("button", null, q);
-    b.type = "button";
-    b.addEventListener("click", function () { ask(q); });
-    document.getElementById("examples").appendChild(b);
-  });
+  // The greeting as the first message, with the suggested questions as buttons until one is asked.
+  function showIntro(withSuggestions) {
+    var intro = el("div", "msg bot greeting");
+    intro.id = "intro";
+    intro.appendChild(el("p", null, greeting));
+    if (withSuggestions) {
+      var box = el("div", "suggestions");
+      box.setAttribute("role", "group");
+      box.setAttribute("aria-label", T.suggestions);
+      suggestions.forEach(function (q) {
+        var b = el("button", null, q);
+        b.type = "button";
+        b.addEventListener("click", function () { ask(q); });
+        box.appendChild(b);
+      });
+      intro.appendChild(box);
+    }
+    log.appendChild(intro);
+  }
+
+  applyOptions();
+  setBusy(false);
+  showIntro(!turns.length);
+  turns.forEach(showTurn);
+  scrollDown();
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -291,9 +439,23 @@
 
   document.getElementById("new-chat").addEventListener("click", function () {
     stop();
-    history = [];
+    turns = [];
+    save();
     log.textContent = "";
-    log.appendChild(el("div", "intro", "Nieuw gesprek. Stel een vraag."));
+    showIntro(true);
     input.focus();
+  });
+
+  // In the widget: the close button and Esc ask the host page to close the panel (and focus its button).
+  function closeWidget() {
+    window.parent.postMessage({ welzijn: "close" }, "*");
+  }
+  document.getElementById("close").addEventListener("click", closeWidget);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && window.parent !== window) closeWidget();
+  });
+  // The widget focuses this frame when a visitor opens it: the keyboard lands in the question box.
+  window.addEventListener("focus", function () {
+    if (document.activeElement === document.body) input.focus();
   });
 })();
