@@ -107,8 +107,12 @@ def malformed(answer: str) -> list[str]:
 
 
 def unsupported_entity_rate(answer: str, citations: Sequence[Citation]) -> float | None:
-    """Share of the names and numbers in the answer that the quotes of their own sentence's citations lack."""
-    unsupported, total = unsupported_entities(answer_claims(answer), {c.n: c.quote for c in citations})
+    """Share of the names and numbers in the answer that the quotes of their own sentence's citations lack.
+
+    Who says a quote counts as part of it: "Jet Bussemaker: ‘…’" cites her own article.
+    """
+    quotes = {c.n: f"{c.quote} {c.speaker}" for c in citations}
+    unsupported, total = unsupported_entities(answer_claims(answer), quotes)
     return unsupported / total if total else None
 
 

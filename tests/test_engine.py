@@ -132,3 +132,12 @@ def test_a_who_answer_naming_the_right_person_stays(fake_assistant, scripted_llm
     scripted_llm.enqueue("Van Dijk vindt dat die samenwerking landelijk gestimuleerd zou moeten worden [1].")
     answer = fake_assistant.answer(question, backend="scripted")
     assert answer.answer.startswith("Van Dijk vindt") and not answer.notice
+
+
+def test_a_written_answer_needs_evidence_that_answers_the_question(fake_assistant, scripted_llm):
+    """"Hoeveel …?" with no number about it in the evidence: the model's stray number is no answer."""
+    scripted_llm.enqueue("400 welzijnsorganisaties [1].")
+    answer = fake_assistant.answer("Hoeveel verdient de directeur van Sociaal Werk Nederland?", backend="scripted")
+    assert answer.refused and not answer.citations, answer.answer
+    assert scripted_llm.history, "the relevance judge let it through: the evidence check must refuse it"
+    assert any("beantwoorden de vraag niet" in c.sentence for c in answer.checks)

@@ -36,6 +36,7 @@ class Citation:
     start: int
     end: int
     is_comment: bool = False
+    speaker: str = ""  # who says the quote, where a written answer relied on it ("" unrecorded)
 
     def to_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("n", "source", "title", "quote", "start", "end")}

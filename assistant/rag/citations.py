@@ -126,6 +126,8 @@ def _renumber(
         quotes = []
         for n in cited:
             citation = _quote(len(citations) + 1, passages[n - 1], claim)
+            if speakers and speakers[n - 1]:
+                citation = replace(citation, speaker=speakers[n - 1][0])
             key = (citation.start, citation.end)
             if key not in numbers_by_span:
                 numbers_by_span[key] = citation.n

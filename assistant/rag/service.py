@@ -32,7 +32,7 @@ from assistant.text.injection import without_instructions
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
 
-    from assistant.rag.retriever import Knowledge
+    from assistant.rag.retriever import Knowledge, Snapshot
     from assistant.core.settings import Settings
 
 History = Sequence[dict[str, str]]
@@ -184,7 +184,7 @@ class Assistant:
             )
             return
         raw, prompt_tokens = "", 0
-        ground = self._ground(question, standalone, passages) if llm is not None else None
+        ground = self._ground(question, standalone, passages, index) if llm is not None else None
         if llm is not None:
             yield Status("Antwoord schrijven…")
             try:
@@ -240,13 +240,13 @@ class Assistant:
         raw, context = self._extracted(question, standalone, passages)
         return check_answer(raw, context, self.settings.answering.support_threshold)
 
-    def _ground(self, question: str, standalone: str, passages: list[Passage]) -> Ground | None:
+    def _ground(self, question: str, standalone: str, passages: list[Passage], index: Snapshot) -> Ground | None:
         """The ranked evidence, labelled with who says it, that the model writes from (None: there is none)."""
         whole = self._whole(passages)
         chosen = select(rank(standalone, whole, asked=question), grounding.MAX_ITEMS)
         if not chosen:
             return None
-        articles, version = self.knowledge.articles(), self.knowledge.version()
+        articles, version = index.articles(), index.version()
 
         def speakers(passage: Passage, start: int, end: int) -> tuple[str, ...]:
             article = articles.get(passage.source)
@@ -268,8 +268,9 @@ class Assistant:
         the names and numbers a sentence turns on. Who said what is the point of the answer, so then
         the reader gets the evidence itself (the extractive answer), and `checks` says why.
         """
-        if evidence.refused:
-            return checked, notice
+        if evidence.refused:  # no evidence answers it (e.g. no number about what a "hoeveel" asks): nor does the model
+            record = SentenceCheck("de citaten beantwoorden de vraag niet; geen geschreven antwoord", (), 0.0, False)
+            return Checked("", (), checked.checks + (record,), True), notice
         if checked.refused:  # nothing the model wrote stands: the evidence does
             record = SentenceCheck("het geschreven antwoord hield geen stand; de letterlijke zinnen", (), 0.0, False)
             return Checked(evidence.text, evidence.citations, checked.checks + evidence.checks + (record,), False), notice
