@@ -19,7 +19,7 @@ from assistant.core.types import Answer, Event, Passage, SentenceCheck, Status, 
 from assistant.rag.citations import MARKER, Checked, check_answer, says_not_found
 from assistant.rag.trim import trim
 from assistant.core.errors import BackendUnavailable, BadQuestion, Cancelled, ModelMissing, WelzijnError
-from assistant.rag import grounding
+from assistant.rag import followup, grounding
 from assistant.rag.evidence import rank, select
 from assistant.rag.extractive import extract
 from assistant.rag.grounding import Ground
@@ -306,11 +306,14 @@ class Assistant:
         return None, "extractive", f"{exc} Daarom een extractief antwoord (letterlijke zinnen)."
 
     def _condense(self, question: str, history: History, llm: LLM | None, cancel: threading.Event | None) -> str:
-        """A standalone version of a follow-up question, for retrieval."""
+        """A standalone version of a follow-up question, for retrieval: by rules where they can tell,
+        else by the model (one short generation), else the earlier questions supply the missing words."""
         earlier = [m["content"] for m in history if m["role"] == "user"][-2:]
         last_question = earlier[-1] if earlier else ""
+        resolved = followup.resolve(question, history)
+        if resolved is not None:
+            return resolved
         if llm is None:
-            # Without a model the earlier questions supply the missing names and topics.
             return " ".join([*earlier, question])
         from llama_index.core.base.llms.types import ChatMessage
 
