@@ -43,11 +43,10 @@ def test_what_rules_cannot_tell_is_left_to_the_model(history, question):
 
 
 def test_a_resolved_follow_up_needs_no_extra_generation(fake_assistant, scripted_llm):
-    from tests.test_engine import WRR_REPLY
-
-    scripted_llm.enqueue(WRR_REPLY)
-    history = turns("Wat vindt Pieter Winsemius van de WRR-typen burgers?", "…")
-    answer = fake_assistant.answer("Welke vier typen burgers onderscheidt hij?", history, backend="scripted")
-    assert answer.standalone_question == "Welke vier typen burgers onderscheidt Pieter Winsemius?"
+    scripted_llm.enqueue("Hans Zuiver vindt de prestatieafspraken dichtgetimmerd [1].")
+    history = turns("Wie is Hans Zuiver?", "…")
+    question = "Wat zegt hij over de dichtgetimmerde prestatieafspraken met gemeenten?"
+    answer = fake_assistant.answer(question, history, backend="scripted")
+    assert answer.standalone_question == "Wat zegt Hans Zuiver over de dichtgetimmerde prestatieafspraken met gemeenten?"
     assert len(scripted_llm.history) == 1  # the answer only: no rewrite by the model
     assert "Vervolgvraag" not in scripted_llm.history[0][-1].content
