@@ -118,3 +118,35 @@ def test_the_answer_grammar_compiles_for_llama_cpp():
     for items in (1, 4, 12):
         assert llama_cpp.LlamaGrammar.from_string(answer_grammar(items), verbose=False) is not None
     assert '[1-4]' in answer_grammar(4) and '[1-9]' in answer_grammar(12)
+
+
+def test_the_written_answer_leads_and_the_evidence_it_does_not_carry_follows():
+    from assistant.rag.citations import with_evidence
+
+    wrr = Passage(id="w", source="003.txt", title="WRR", text=ARTICLE, start=OFFSET, end=OFFSET + len(ARTICLE), score=1.0)
+    evidence = check_answer(
+        "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers [1].\n"
+        "‘Dat is nog best een zoektocht en dat vraagt dat je aanwezig bent in de wijk’, aldus Lex Staal [1].",
+        [wrr], 0.5,
+    )
+    written = check_answer("De WRR onderscheidt afhankelijke, afzijdige, afwachtende en actieve burgers [1].", [wrr], 0.5)
+    combined = with_evidence(written, evidence)
+    assert combined.text.startswith("De WRR onderscheidt afhankelijke")
+    assert "maakt onderscheid" not in combined.text  # carried by the written sentence already
+    assert combined.text.endswith("aldus Lex Staal [2].")
+    assert [c.n for c in combined.citations] == [1, 2]
+    assert "zoektocht" in combined.citations[1].quote and combined.citations[1].start > combined.citations[0].start
+
+
+def test_a_sentence_cut_off_by_the_token_limit_is_not_part_of_the_answer():
+    wrr = Passage(id="w", source="003.txt", title="WRR", text=ARTICLE, start=OFFSET, end=OFFSET + len(ARTICLE), score=1.0)
+    raw = "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers [1]. Het potentieel is volgens de WRR veel"
+    checked = check_answer(raw, [wrr], 0.5)
+    assert checked.text == "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers [1]."
+
+
+def test_a_sentence_ending_on_a_function_word_reads_as_cut_off():
+    from assistant.text.answer_form import CUT_OFF, sentence_problems
+
+    assert CUT_OFF in sentence_problems("Ook afzijdige burgers zijn met een menu te activeren en afzijdige en")
+    assert sentence_problems("Ook afzijdige burgers zijn met een menu te activeren.") == []

@@ -54,7 +54,10 @@ def check_answer(
     kept: list[tuple[str, list[int]]] = []
     checks: list[SentenceCheck] = []
     seen: set[str] = set()
-    for start, end in split_sentences(text):
+    spans = split_sentences(text)
+    if spans and not MARKER.search(text[spans[-1][0] :]) and text.rstrip()[-1:].isalnum():
+        spans = spans[:-1]  # the model ran out of tokens mid-sentence: that sentence is not an answer
+    for start, end in spans:
         sentence = text[start:end]
         claim = MARKER.sub("", sentence).strip()
         if not claim or not re.search(r"\w", claim):
@@ -204,3 +207,35 @@ def _quote(n: int, passage: Passage, claim: str) -> Citation:
         end=passage.start + end,
         is_comment=passage.is_comment,
     )
+
+
+def with_evidence(written: Checked, evidence: Checked, covered: float = 0.5) -> Checked:
+    """The written answer, followed by each evidence sentence whose words it does not already carry.
+
+    The model may only add: its checked sentences lead, and no fact of the extractive answer is lost.
+    An evidence sentence counts as carried when `covered` of its content words are in the written text.
+    Citations are merged (one number per quoted span) and numbered 1..m in order of use.
+    """
+    said = content_stems(MARKER.sub("", written.text))
+    citations = list(written.citations)
+    number = {(c.source, c.start, c.end): c.n for c in citations}
+    added: list[str] = []
+    for start, end in split_sentences(evidence.text):
+        sentence = evidence.text[start:end]
+        stems = content_stems(MARKER.sub("", sentence))
+        if not stems or len(stems & said) / len(stems) >= covered:
+            continue
+        said |= stems
+
+        def renumber(match: re.Match[str]) -> str:
+            old = evidence.citations[int(match.group(1)) - 1]
+            key = (old.source, old.start, old.end)
+            if key not in number:
+                number[key] = len(citations) + 1
+                citations.append(replace(old, n=number[key]))
+            return f" [{number[key]}]"
+
+        added.append(re.sub(r"\s*\[(\d+)\]", renumber, sentence))
+    if not added:
+        return written
+    return Checked(" ".join([written.text, *added]), tuple(citations), written.checks, False)

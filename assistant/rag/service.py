@@ -16,7 +16,7 @@ from assistant.rag.attribution_check import AttributionChecker
 from assistant.text import language
 from assistant.text.attribution import names_in, same_person
 from assistant.core.types import Answer, Event, Passage, SentenceCheck, Status, Token
-from assistant.rag.citations import MARKER, Checked, check_answer, says_not_found
+from assistant.rag.citations import MARKER, Checked, check_answer, says_not_found, with_evidence
 from assistant.rag.trim import trim
 from assistant.core.errors import BackendUnavailable, BadQuestion, Cancelled, ModelMissing, WelzijnError
 from assistant.rag import followup, grounding
@@ -287,7 +287,7 @@ class Assistant:
         else:  # a "Wie" answer is the name: the evidence's other words are not what was asked
             problem = KeyTerms.of(first, question).lost_by(written, MARKER.sub("", evidence.text))
         if not problem:
-            return checked, notice
+            return with_evidence(checked, evidence), notice  # the model may only add to the evidence
         record = SentenceCheck(f"{written} → {problem}; vervangen door de letterlijke zinnen", (), 0.0, False)
         replaced = Checked(evidence.text, evidence.citations, checked.checks + evidence.checks + (record,), False)
         return replaced, " ".join(x for x in (notice, why) if x)

@@ -25,6 +25,12 @@ LOWER_CASE_START = "kleine letter aan het begin"
 SOURCE_LABEL = "label 'Bron n:'"
 TRAILING_COLON = "eindigt op een dubbele punt"
 BARE_URL = "kale URL"
+CUT_OFF = "afgebroken zin"
+# A sentence does not end on one of these: "… te activeren en afzijdige en" was cut off.
+_OPEN_ENDED = frozenset(
+    "de het een en of maar dat die dit deze van voor met door op in aan om te tot naar bij als dan zoals "
+    "waarin waarbij waar wat wie hun zijn haar ons onze mijn".split()
+)
 
 
 def _opens_sentence(text: str, start: int) -> bool:
@@ -117,6 +123,9 @@ def sentence_problems(claim: str) -> list[str]:
         problems.append(LOWER_CASE_START)
     if claim.rstrip().endswith(":"):
         problems.append(TRAILING_COLON)
+    words = _words(prose)
+    if words and words[-1].casefold() in _OPEN_ENDED and claim.rstrip()[-1:].isalpha():
+        problems.append(CUT_OFF)
     return problems
 
 
