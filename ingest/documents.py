@@ -51,3 +51,16 @@ class Chunk:
     def indexed_text(self) -> str:
         """What retrieval sees of the passage (embedded and BM25-indexed): the title gives it context."""
         return f"{self.title}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class SentenceRecord:
+    """One sentence of an article as the index stores it: where it is and who says it."""
+
+    id: str  # "<source>#<index>"
+    source: str
+    start: int  # text == article.text[start:end]
+    end: int
+    speaker: str | None  # the person quoted, else the article's author (None: unknown, or a reader's comment)
+    quoted: bool  # someone other than the author speaks
+    cue: str  # how the speaker was found: author, cue, quote, continued, next

@@ -17,12 +17,13 @@ from assistant.models.embedder import LazyEmbedder, make_embed_model
 from ingest import chunking, cleaning, loaders
 from ingest.documents import Article, Chunk
 from ingest.embedding_cache import EmbeddingCache
+from ingest.sentences import sentence_records
 from ingest.store import IndexInfo, IndexStore, Manifest
 
 if TYPE_CHECKING:
     from assistant.core.settings import Settings
 
-CLEANING_VERSION = 3  # bump when cleaning or chunking changes what chunks look like
+CLEANING_VERSION = 4  # bump when cleaning, chunking or the stored sentence records change
 
 Progress = Callable[[Iterable[list[str]], int], Iterable[list[str]]]
 
@@ -105,7 +106,7 @@ def run_ingest(
     _check_writable(settings.storage.data_dir / "cache", store.root / "versions")  # before any model loads
     vectors, embedded = _embed(settings, chunks, embedder, progress)
     info = store.publish(
-        Manifest(articles, chunks), vectors, embed_model=settings.embedding.embed_model, fingerprint=fp, files=hashes
+        Manifest(articles, chunks, [r for a in articles.values() for r in sentence_records(a)]), vectors, embed_model=settings.embedding.embed_model, fingerprint=fp, files=hashes
     )
     return IngestReport(
         files=len(articles), chunks=len(chunks), embedded=embedded, reused=len(chunks) - embedded,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.core.errors import IndexMissing, VersionMissing, WelzijnError, storage_error
-from ingest.documents import Article, Block, Chunk
+from ingest.documents import Article, Block, Chunk, SentenceRecord
 
 if TYPE_CHECKING:
     import chromadb
@@ -50,6 +50,7 @@ class Manifest:
 
     articles: dict[str, Article]
     chunks: list[Chunk] = field(default_factory=list)
+    sentences: list[SentenceRecord] = field(default_factory=list)  # empty in versions built before they were stored
 
 
 def write_atomic(path: Path, data: str) -> None:
@@ -103,7 +104,8 @@ class IndexStore:
             a["source"]: Article(**{**a, "blocks": tuple(Block(**b) for b in a["blocks"]), "removed": tuple(a["removed"])})
             for a in raw["articles"]
         }
-        return Manifest(articles, [Chunk(**c) for c in raw["chunks"]])
+        sentences = [SentenceRecord(**r) for r in raw.get("sentences", [])]
+        return Manifest(articles, [Chunk(**c) for c in raw["chunks"]], sentences)
 
     def version_dir(self, version: str) -> Path:
         return self.root / "versions" / version
@@ -209,6 +211,7 @@ class IndexStore:
         payload = {
             "articles": [asdict(a) for a in manifest.articles.values()],
             "chunks": [asdict(c) for c in manifest.chunks],
+            "sentences": [asdict(r) for r in manifest.sentences],
         }
         write_atomic(vdir / "manifest.json", json.dumps(payload, ensure_ascii=False))
         write_atomic(vdir / "info.json", json.dumps(asdict(info)))

@@ -40,6 +40,31 @@ def test_chunks_point_at_their_exact_text_in_the_cleaned_article(settings, fake_
         assert len(chunk.text) <= settings.ingest.chunk_size or "\n\n" not in chunk.text
 
 
+def test_every_sentence_is_stored_with_who_says_it(settings, fake_index):
+    """The index version stores each sentence's offsets and speaker; answering reads them back."""
+    from assistant.rag.attribution_check import AttributionChecker
+
+    store = IndexStore(settings.storage)
+    info = store.require_current()
+    manifest = store.manifest(info)
+    assert len(manifest.sentences) > 300
+    by_text = {}
+    for record in manifest.sentences:
+        article = manifest.articles[record.source]
+        assert record.id.startswith(record.source + "#") and 0 <= record.start < record.end <= len(article.text)
+        by_text[article.text[record.start : record.end]] = record
+    zoektocht = next(r for t, r in by_text.items() if "nog best een zoektocht" in t)
+    assert (zoektocht.speaker, zoektocht.quoted) == ("Lex Staal", True)
+    author = next(r for r in manifest.sentences if r.source.startswith("001") and r.cue == "author")
+    assert author.speaker == "Jet Bussemaker"
+    # The checker takes the stored speaker: a record says who speaks, not a fresh guess.
+    article = manifest.articles[zoektocht.source]
+    stored = {zoektocht.source: [r if r is not zoektocht else type(r)(**{**vars(r), "speaker": "Iemand Anders"})
+                                 for r in manifest.sentences if r.source == zoektocht.source]}
+    said = AttributionChecker().speakers(article, info.version, zoektocht.start, zoektocht.end, stored)
+    assert said == ("Iemand Anders",)
+
+
 def test_second_ingest_embeds_nothing(settings, fake_index, fake_embedder):
     again = run_ingest(settings, embedder=fake_embedder)
     assert again.up_to_date and again.embedded == 0

@@ -22,12 +22,14 @@ from typing import TYPE_CHECKING
 
 from assistant.core.types import Passage, SentenceCheck
 from assistant.rag.relevance import subject_words
-from assistant.text.attribution import Attribution, Sentence, attribute, names_in, sentences_for_person
-from assistant.text.sentences import split_sentences
+from assistant.text.attribution import Attribution, Sentence, names_in, sentences_for_person
+from ingest.sentences import attribute_article, from_records
 from assistant.text.stems import content_stems
 
 if TYPE_CHECKING:
-    from ingest.documents import Article
+    from ingest.documents import Article, SentenceRecord
+
+    Stored = dict[str, list[SentenceRecord]]  # per source, as the index version stores them
 
 MIN_COVERAGE = 0.5  # share of the topic's weight the holder's sentences must carry
 # ... when three sentences in a row that are no holder's carry this much of it: the topic is someone
@@ -77,16 +79,17 @@ class AttributionChecker:
         self._cache: dict[tuple[str, str], _Attributed] = {}
         self._lock = threading.Lock()
 
-    def warm_up(self, articles: dict[str, Article], version: str) -> None:
-        """Attribute every article now (about a second) rather than in the first question about a person."""
+    def warm_up(self, articles: dict[str, Article], version: str, stored: Stored | None = None) -> None:
+        """Read (or, for an older index, find) every article's speakers now rather than in the first question."""
         for article in articles.values():
-            self._attributed(article, version)
+            self._attributed(article, version, stored)
 
     def check(
-        self, question: str, passages: Sequence[Passage], articles: dict[str, Article], version: str
+        self, question: str, passages: Sequence[Passage], articles: dict[str, Article], version: str,
+        stored: Stored | None = None,
     ) -> AttributionVerdict:
         """The verdict on `question` (as the user typed it) given the retrieved `passages`."""
-        corpus = [self._attributed(a, version) for a in articles.values()]
+        corpus = [self._attributed(a, version, stored) for a in articles.values()]
         groups = view_holders(question, [c.article.text for c in corpus])
         if not groups:
             return AttributionVerdict(True)
@@ -115,9 +118,11 @@ class AttributionChecker:
             False, holders, failed, refusal(question, failed, pointer), pointer, tuple(checks)
         )
 
-    def speakers(self, article: Article, version: str, start: int, end: int) -> tuple[str, ...]:
+    def speakers(
+        self, article: Article, version: str, start: int, end: int, stored: Stored | None = None
+    ) -> tuple[str, ...]:
         """Who says the article's text[start:end]: each sentence's speaker (a quoted person, or the author)."""
-        attributed = self._attributed(article, version)
+        attributed = self._attributed(article, version, stored)
         found = [
             attribution.speaker
             for sentence, attribution in zip(attributed.sentences, attributed.attributions, strict=True)
@@ -125,11 +130,11 @@ class AttributionChecker:
         ]
         return tuple(dict.fromkeys(found))
 
-    def _attributed(self, article: Article, version: str) -> _Attributed:
+    def _attributed(self, article: Article, version: str, stored: Stored | None) -> _Attributed:
         key = (version, article.source)
         cached = self._cache.get(key)
         if cached is None:
-            cached = _attribute_article(article)
+            cached = _attribute_article(article, (stored or {}).get(article.source))
             with self._lock:
                 if any(v != version for v, _ in self._cache):
                     self._cache = {k: v for k, v in self._cache.items() if k[0] == version}
@@ -176,16 +181,11 @@ def _weights(topic: set[str], corpus: Sequence[_Attributed]) -> dict[str, float]
     return weights
 
 
-def _attribute_article(article: Article) -> _Attributed:
-    """Sentences, speakers and stems of one article; reader comments are not the author's words."""
-    sentences = tuple(Sentence(article.text[a:b], a, b) for a, b in split_sentences(article.text))
-    attributions = list(attribute(sentences, article.author))
-    comments = [b for b in article.blocks if b.kind == "comment"]
-    for i, sentence in enumerate(sentences):
-        if attributions[i].cue == "author" and any(b.start <= sentence.start < b.end for b in comments):
-            attributions[i] = Attribution(None, False, "author")
+def _attribute_article(article: Article, stored: Sequence[SentenceRecord] | None) -> _Attributed:
+    """Sentences, speakers and stems of one article: as the index stores them, else found now."""
+    sentences, attributions = from_records(article, list(stored)) if stored else attribute_article(article)
     stems = tuple(frozenset(content_stems(s.text)) for s in sentences)
-    return _Attributed(article, sentences, tuple(attributions), stems, frozenset().union(*stems))
+    return _Attributed(article, sentences, attributions, stems, frozenset().union(*stems))
 
 
 def view_holders(question: str, texts: Iterable[str] = ()) -> list[tuple[str, ...]]:

@@ -16,7 +16,7 @@ from ingest.store import IndexInfo, IndexStore
 if TYPE_CHECKING:
     from assistant.core.settings import RetrievalSettings, StorageSettings
     from assistant.models.embedder import LazyEmbedder
-    from ingest.documents import Article, Chunk
+    from ingest.documents import Article, Chunk, SentenceRecord
 
 
 @dataclass
@@ -26,6 +26,7 @@ class _Loaded:
     chunks: dict[str, Chunk]
     bm25: Any
     vector_store: Any
+    sentences: dict[str, list[SentenceRecord]]  # per source; empty for versions built before they were stored
 
 
 class Knowledge:
@@ -64,7 +65,10 @@ class Knowledge:
             language="dutch",
         )
         vector_store = ChromaVectorStore(chroma_collection=self.store.collection(info))
-        return _Loaded(info, manifest.articles, {c.id: c for c in manifest.chunks}, bm25, vector_store)
+        sentences: dict[str, list[SentenceRecord]] = {}
+        for record in manifest.sentences:
+            sentences.setdefault(record.source, []).append(record)
+        return _Loaded(info, manifest.articles, {c.id: c for c in manifest.chunks}, bm25, vector_store, sentences)
 
     def snapshot(self) -> Snapshot:
         """The live version, pinned: an answer in flight keeps reading it while a new one is published."""
@@ -103,6 +107,10 @@ class Snapshot:
 
     def articles(self) -> dict[str, Article]:
         return self._loaded.articles
+
+    def sentences(self) -> dict[str, list[SentenceRecord]]:
+        """Each article's stored sentences with who says them (empty for an index built before they were stored)."""
+        return self._loaded.sentences
 
     def dense(self, question: str) -> list[tuple[str, float]]:
         """Chunk ids and cosine similarity, best first."""

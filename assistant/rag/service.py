@@ -82,7 +82,8 @@ class Assistant:
     def warm_up(self, backend: str | None = None) -> None:
         """Load the index, the embedding model and the backend's LLM now instead of on the first question."""
         self.knowledge.retrieve("welzijn")
-        self.attribution.warm_up(self.knowledge.articles(), self.knowledge.version())
+        index = self.knowledge.snapshot()
+        self.attribution.warm_up(index.articles(), index.version(), index.sentences())
         llm, _, _ = self._resolve(backend or self.settings.llm.backend)
         load = getattr(llm, "load", None)
         if callable(load):
@@ -174,7 +175,7 @@ class Assistant:
             return
         # A named person must speak where the topic is: a trap is refused before any model is asked.
         attributed = self.attribution.check(
-            _holder_question(question, standalone), passages, index.articles(), index.version()
+            _holder_question(question, standalone), passages, index.articles(), index.version(), index.sentences()
         )
         if not attributed.ok:
             timings |= {"first_token": _ms(began), "total": _ms(began)}
@@ -246,11 +247,11 @@ class Assistant:
         chosen = select(rank(standalone, whole, asked=question), grounding.MAX_ITEMS)
         if not chosen:
             return None
-        articles, version = index.articles(), index.version()
+        articles, version, stored = index.articles(), index.version(), index.sentences()
 
         def speakers(passage: Passage, start: int, end: int) -> tuple[str, ...]:
             article = articles.get(passage.source)
-            return self.attribution.speakers(article, version, start, end) if article else ()
+            return self.attribution.speakers(article, version, start, end, stored) if article else ()
 
         def authorship(source: str) -> tuple[str, str]:
             article = articles.get(source)
