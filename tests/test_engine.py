@@ -120,7 +120,7 @@ def test_a_who_answer_naming_someone_the_evidence_does_not_name_gives_way_to_the
 def test_a_who_answer_naming_another_person_of_the_evidence_gives_way_to_it(fake_assistant, scripted_llm):
     """The evidence names both, but the one who thinks it is Van Dijk: the reader gets the evidence."""
     question = "Wie vindt dat de samenwerking tussen vmbo-scholen en welzijnsorganisaties landelijk gestimuleerd zou moeten worden?"
-    scripted_llm.enqueue("De samenwerking met vmbo-scholen moet landelijk gestimuleerd worden [1].")
+    scripted_llm.enqueue("Die samenwerking zou landelijk gestimuleerd moeten worden [1].")
     answer = fake_assistant.answer(question, backend="scripted")
     assert "Van Dijk" in answer.answer.split("[1]")[0], answer.answer
     assert "andere persoon" in answer.notice

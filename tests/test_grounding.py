@@ -46,7 +46,7 @@ def test_each_item_is_exact_article_text_with_who_says_it():
     assert "aldus Lex Staal" in g.passages[0].text
     assert g.allowed_speakers(1) == ("Lex Staal", "Eric de Kluis")
     shown = format_evidence(g)
-    assert shown.splitlines()[0].startswith("[1] Lex Staal, 2019: ‘Dat is nog best een zoektocht")
+    assert shown.splitlines()[0].startswith("[1] Lex Staal (2019) zegt: ‘Dat is nog best een zoektocht")
     assert "Welzijnsdirecteuren" not in shown  # titles cost tokens; the citations show them
 
 
@@ -150,3 +150,14 @@ def test_a_sentence_ending_on_a_function_word_reads_as_cut_off():
 
     assert CUT_OFF in sentence_problems("Ook afzijdige burgers zijn met een menu te activeren en afzijdige en")
     assert sentence_problems("Ook afzijdige burgers zijn met een menu te activeren.") == []
+
+
+def test_a_written_sentence_may_leave_words_out_but_not_bring_its_own():
+    """Every name and number of "C3 is een organisatie …" is in its quote; what it says is not."""
+    quote = ("Afgelopen vrijdag was Lex Staal bij C3 te gast en nam hij ons mee in de wereld van sociaal werk vanuit "
+             "zijn perspectief van de brancheorganisatie met ruim 400 welzijnsorganisaties als leden.")
+    invented = "C3 is een organisatie die deze situatie helpen met ruim 400 welzijnsorganisaties als leden."
+    assert claim_problem(invented, quote, ["Saskia Moerbeek"]).startswith("eigen woorden")
+    shorter = "Lex Staal was bij C3 te gast en nam ons mee in de wereld van sociaal werk."
+    assert claim_problem(shorter, quote, ["Saskia Moerbeek"]) == ""
+    assert claim_problem("Lex Staal noemt het een zoektocht.", "‘Een zoektocht’, aldus Lex.", ["Lex Staal"]) == ""

@@ -21,6 +21,11 @@ _REFUSAL = re.compile(
     r"|not (?:found )?in the sources|sources do not (?:contain|answer|mention)",
     re.IGNORECASE,
 )
+_REPORTING = content_stems(
+    "zegt zei zeggen vindt vond vinden noemt noemde noemen schrijft schreef schrijven stelt stelde meent "
+    "meende aldus volgens vertelt vertelde reageert reageerde mening"
+)
+CLAIM_SUPPORT = 0.8  # share of a written sentence's content words its quote must hold (tuned on the eval)
 _LEADING = re.compile(r"^\s*\[\s*\d+")
 _TRAILING = re.compile(r"([.!?…:;]+[’”'\"]*)$")
 
@@ -172,11 +177,22 @@ def claim_problem(claim: str, evidence: str, speakers: Sequence[str] | None = No
     if missing:
         return "niet in het citaat: " + ", ".join(missing)
     if speakers is not None:
+        # A written sentence may leave words out, not bring its own: "C3 is een organisatie die …"
+        # has every name and number of its quote, and still says what the quote does not.
+        share = _own_words_supported(claim, evidence)
+        if share < CLAIM_SUPPORT:
+            return f"eigen woorden ({share:.0%} in het citaat)"
         wrong = [h for h in claimed_holders(claim) if not any(same_person(h, s) for s in speakers)]
         if wrong:
             said = ", ".join(dict.fromkeys(speakers)) or "onbekend"
             return f"legt de woorden bij {', '.join(wrong)}; het citaat is van {said}"
     return "; ".join(sentence_problems(claim))
+
+
+def _own_words_supported(claim: str, evidence: str) -> float:
+    """Share of the claim's content words in the evidence, not counting words that say who says it."""
+    words = content_stems(claim) - _REPORTING
+    return len(words & content_stems(evidence)) / len(words) if words else 1.0
 
 
 def _with_markers(claim: str, markers: str) -> str:

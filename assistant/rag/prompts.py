@@ -82,18 +82,21 @@ def format_sources(passages: list[Passage]) -> str:
 
 
 def format_evidence(ground: Ground) -> str:
-    """Numbered items as the model sees them: [n] who says it and the article's year, then the text.
+    """Numbered items as the model sees them: "[n] Who (year) zegt/schrijft: text".
 
-    No titles: they cost tokens and the model needs who says what, not where (the citations show it).
+    The label reads as Dutch ("Jet Bussemaker schrijft: …"), so a model that copies it still writes a
+    sentence that says who speaks. No titles: they cost tokens, and the citations show them.
     """
     blocks = []
     for n, passage in enumerate(ground.passages, 1):
-        who = ", ".join(ground.speakers[n - 1]) or ground.authors[n - 1] or "de auteur"
+        speakers, author = ground.speakers[n - 1], ground.authors[n - 1]
+        who, verb = ", ".join(speakers) or author or "De auteur", "schrijft"
+        if speakers and speakers[0] != author:
+            verb = "zegt"
         if passage.is_comment:
-            who = "een lezer (reactie)"
-        year = f", {ground.years[n - 1]}" if ground.years[n - 1] else ""
-        text = " ".join(passage.text.split())
-        blocks.append(f"[{n}] {who}{year}: {text}")
+            who, verb = "Een lezer", "reageert"
+        year = f" ({ground.years[n - 1]})" if ground.years[n - 1] else ""
+        blocks.append(f"[{n}] {who}{year} {verb}: {' '.join(passage.text.split())}")
     return "\n".join(blocks)
 
 
