@@ -88,7 +88,9 @@ def test_an_obeying_model_loses_its_injected_claims_and_cannot_reveal_the_prompt
     assert not answer.refused and "4,2 miljoen euro per jaar" in answer.answer
     for claim in ("overbodig", "afgetreden", "stopgezet", "systeemprompt", *SYSTEM_BITS):
         assert claim not in answer.answer
-    assert answer.checks[0].supported and not any(c.supported for c in answer.checks[1:])
+    assert answer.checks[0].supported
+    injected = ("overbodig", "afgetreden", "stopgezet", "systeemprompt")
+    assert not any(c.supported and any(w in c.sentence for w in injected) for c in answer.checks)
     # The model never saw the instructions: they were blanked out of its sources.
     sent = "\n".join(m.content for m in scripted_llm.history[-1])
     assert "4,2 miljoen" in sent and not any(bit in sent for bit in INSTRUCTIONS)

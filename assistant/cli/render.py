@@ -20,7 +20,8 @@ def format_sources(answer: Answer, width: int = 100) -> str:
         lines.append("Bronnen:")
         for c in answer.citations:
             lines.append(f"[{c.n}] {citation_label(c)}, tekens {c.start}-{c.end}")
-            lines.extend(textwrap.wrap(f"“{c.quote}”", width, initial_indent="    ", subsequent_indent="    "))
+            quote = f"“{c.quote}”" + (f" — {c.speaker}" if c.speaker else "")
+            lines.extend(textwrap.wrap(quote, width, initial_indent="    ", subsequent_indent="    "))
     elif answer.suggestions:
         lines.append("Misschien relevant:")
         lines.extend(f"  - {p.title} ({p.source})" for p in answer.suggestions)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import re
 import threading
@@ -218,6 +219,7 @@ class Assistant:
                 question, standalone, passages, timings, backend, notice, lang, attributed.checks + checked.checks
             )
             return
+        checked = self._with_speakers(checked, index)
         yield Answer(
             question=question, answer=checked.text, refused=False, citations=checked.citations,
             retrieved=tuple(passages), timings_ms=timings, backend=backend, standalone_question=standalone,
@@ -259,6 +261,16 @@ class Assistant:
             return (article.author or "") if article else "", year.group() if year else ""
 
         return grounding.ground(chosen, whole, speakers, authorship)
+
+    def _with_speakers(self, checked: Checked, index: Snapshot) -> Checked:
+        """Each citation with who says its quote (the person quoted, else the author; none for a comment)."""
+        articles, version, stored = index.articles(), index.version(), index.sentences()
+        cited = []
+        for c in checked.citations:
+            article = articles.get(c.source)
+            said = self.attribution.speakers(article, version, c.start, c.end, stored) if article else ()
+            cited.append(dataclasses.replace(c, speaker=said[0] if said and not c.is_comment else ""))
+        return dataclasses.replace(checked, citations=tuple(cited))
 
     def _no_worse_than_evidence(
         self, checked: Checked, evidence: Checked, question: str, ground: Ground | None, notice: str

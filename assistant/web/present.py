@@ -44,7 +44,7 @@ def md_sources(answer: Answer) -> str:
     """The numbered sources under an answer: title (linked to the span), comment note, quote."""
     lines = []
     for c in answer.citations:
-        lines.append(f"**\\[{c.n}\\]** {_md_title_link(c)}{_comment_note(c)}\n\n> “{md_text(c.quote)}”")
+        lines.append(f"**\\[{c.n}\\]** {_md_title_link(c)}{_comment_note(c)}\n\n> “{md_text(c.quote)}”{_said_by(c)}")
     if not answer.citations and answer.suggestions:
         lines.append("Misschien relevant:")
         seen: set[str] = set()
@@ -69,13 +69,19 @@ def _md_title_link(c: Citation) -> str:
     return f"[{md_text(c.title)}]({article_href(c.source, c.start, c.end)})"
 
 
+def _said_by(c: Citation) -> str:
+    return f" — {md_text(c.speaker)}" if c.speaker else ""
+
+
 def _comment_note(c: Citation) -> str:
     return f" — *{COMMENT_NOTE}*" if c.is_comment else ""
 
 
 def citation_json(c: Citation) -> dict[str, Any]:
     """A citation for the widget and the feedback log: the API shape plus the comment flag and link."""
-    return c.to_json() | {"is_comment": c.is_comment, "href": article_href(c.source, c.start, c.end)}
+    return c.to_json() | {
+        "is_comment": c.is_comment, "speaker": c.speaker, "href": article_href(c.source, c.start, c.end)
+    }
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
