@@ -68,7 +68,10 @@ def test_json_has_exactly_the_documented_shape(fake_assistant, scripted_llm):
     assert set(data) == {"question", "answer", "refused", "citations", "retrieved", "timings_ms", "backend"}
     assert set(data["citations"][0]) == {"n", "source", "title", "quote", "start", "end"}
     assert set(data["retrieved"][0]) == {"source", "title", "text", "score", "start", "end"}
-    assert set(data["timings_ms"]) == {"retrieval", "first_token", "total"}
+    # Written answers also say when the evidence was ranked and when the model finished (then checking).
+    assert set(data["timings_ms"]) == {"retrieval", "ranked", "first_token", "generated", "total"}
+    t = data["timings_ms"]
+    assert t["retrieval"] <= t["ranked"] <= t["first_token"] <= t["generated"] <= t["total"]
     assert data["backend"] == "scripted"
 
 

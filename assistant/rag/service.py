@@ -188,6 +188,7 @@ class Assistant:
         raw, prompt_tokens = "", 0
         ground = self._ground(question, standalone, passages, index) if llm is not None else None
         if llm is not None:
+            timings["ranked"] = _ms(began)  # the evidence the model writes from is ready
             yield Status("Antwoord schrijven…")
             try:
                 messages, options, ground = self._prompt(question, standalone, context, ground, lang, llm)
@@ -205,8 +206,9 @@ class Assistant:
             raw, context = self._extracted(question, standalone, passages)
             timings["first_token"] = _ms(began)
             yield Token(raw)
-        elif ground:
-            context = list(ground.passages)  # the model cited the numbered evidence items
+        else:
+            timings["generated"] = _ms(began)  # the model is done: what follows is checking
+            context = list(ground.passages) if ground else context  # the model cited the evidence items
         timings.setdefault("first_token", _ms(began))
         speakers = [ground.allowed_speakers(n) for n in range(1, len(ground) + 1)] if llm and ground else None
         checked = check_answer(raw, context, self.settings.answering.support_threshold, speakers)
