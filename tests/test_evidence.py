@@ -230,3 +230,13 @@ def test_the_role_a_question_asks_about_is_frame_not_subject():
         "sectoren. ‘De sector vindt het belangrijker zoveel mogelijk preventief te werk te gaan."
     )
     assert "preventief te werk" in best("Welke rol speelt preventie in de visie van Hortulanus?", text)
+
+
+def test_what_makes_it_so_hard_asks_for_a_reason():
+    text = (
+        "In ons gesprek kwam het aanverwante begrip sociaal domein naar voren, dat veelvuldig wordt gebruikt in de "
+        "gemeentelijke omgeving, waarin het ‘domein denken’ op de voorgrond staat. Het blijkt een ingewikkelde term "
+        "omdat het veelal een (financieel) beheersmatig kant kent, waarin afbakening een centrale plek inneemt."
+    )
+    question = "Wat maakt het begrip 'sociaal domein' volgens het verslag van C3 zo lastig?"
+    assert best(question, text).startswith("Het blijkt een ingewikkelde term omdat")

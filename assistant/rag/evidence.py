@@ -44,7 +44,8 @@ _COUNT = re.compile(rf"(?<!-){NUMBER_WORDS.pattern}", re.I)
 _WHEN = re.compile(r"\b(wanneer|sinds wanneer|in welk jaar|when|what year)\b", re.I)
 # "welke partijen", "welke vier typen", "which examples": a plural asks for a list ("welke rol" does not).
 _WHICH = re.compile(r"\b(welke|which|what)\s+(\w+\s+)?\w+(en|s)\b|^\W*noem\b", re.I)
-_WHY = re.compile(r"^\W*(waarom|why)\b", re.I)
+# "Waarom …?", and its other forms: "Wat maakt X zo lastig?", "Hoe komt het dat …?", "Waardoor …?"
+_WHY = re.compile(r"^\W*(waarom|why|waardoor|hoe komt het)\b|\bwat maakt\b[^?]*\bzo\b", re.I)
 _BECAUSE = re.compile(r"\b(omdat|doordat|want|vanwege|daardoor|waardoor|zodat|door|oorzaak|reden|because)\b", re.I)
 _CALLED = re.compile(r"\b(hoe heet|hoe heette|welke (naam|titel)|what is the (name|title)|called)\b", re.I)
 _TITLED = re.compile(r"[‘“'\"][A-Z][^’”'\"]{3,80}[’”'\"]")
