@@ -187,17 +187,19 @@ def test_a_sentence_inherits_only_the_question_words_it_does_not_repeat():
     assert "wijkcoaches uit Enschede" in best("Welk voorbeeld uit Enschede noemt Jet Bussemaker?", text)
 
 
+SIGNATURES = (
+    "Saskia Moerbeek, directeur stichting Bevordering Maatschappelijke Participatie (BMP)\n\n"
+    "Kathinka Bruinsma, Perspectief coaches: Procesbegeleiding samenwerken met ouders en wijkbewoners."
+)
+
+
 def test_a_sentence_that_shares_only_the_question_names_counts_less():
-    signatures = (
-        "Saskia Moerbeek, directeur stichting Bevordering Maatschappelijke Participatie (BMP)\n\n"
-        "Kathinka Bruinsma, Perspectief coaches: Procesbegeleiding samenwerken met ouders en wijkbewoners."
-    )
     text = (
         "In het huidige welzijnswerk is weinig ruimte voor een groepsgerichte aanpak. Veel buurthuizen zijn "
         "verworden tot facilitaire voorzieningen waar je goedkoop een ruimte kan huren."
     )
     question = "Wat is er volgens Moerbeek en Bruinsma van veel buurthuizen geworden?"
-    assert best(question, signatures, text).startswith("Veel buurthuizen zijn verworden tot facilitaire")
+    assert best(question, SIGNATURES, text).startswith("Veel buurthuizen zijn verworden tot facilitaire")
 
 
 def test_a_number_in_a_name_is_no_count():
@@ -240,3 +242,9 @@ def test_what_makes_it_so_hard_asks_for_a_reason():
     )
     question = "Wat maakt het begrip 'sociaal domein' volgens het verslag van C3 zo lastig?"
     assert best(question, text).startswith("Het blijkt een ingewikkelde term omdat")
+
+
+def test_who_besides_a_named_person_is_not_that_person():
+    question = "Wie ondertekende naast Saskia Moerbeek de oproep tot een andere focus op het sociaal werk?"
+    assert best(question, SIGNATURES).startswith("Kathinka Bruinsma")
+    assert best("Wie is Saskia Moerbeek?", SIGNATURES).startswith("Saskia Moerbeek")

@@ -250,7 +250,9 @@ def _cue(sentence: str, stems: set[str], query: _Query) -> float:
     names = {name.casefold() for name in names_in(sentence[1:])}  # not the capital that opens it
     if query.speaker and query.speaker in stems:
         score += 0.5  # the person whose view is asked is named here
-    if cues.who:
+    # "Wie ondertekende naast Saskia Moerbeek …?": a sentence about her ("Saskia Moerbeek, directeur …")
+    # does not say who else; "Wie is Saskia Moerbeek?" (no subject besides her) asks just that.
+    if cues.who and not (query.subject and _opens_with(sentence, query.framing)):
         others = names - query.names
         score += 1.0 if others else -0.5
         if others and _SPEAKS.search(sentence):
@@ -268,6 +270,12 @@ def _cue(sentence: str, stems: set[str], query: _Query) -> float:
     if sentence[-1:] not in _FULL_STOP + ":" and not cues.who:
         score -= 1.0  # a signature line answers "wie is …?", and little else
     return score
+
+
+def _opens_with(sentence: str, framing: frozenset[str]) -> bool:
+    """Whether the sentence opens with a name the question gives (its subject is someone already named)."""
+    lead = names_in(sentence)[:1]
+    return bool(lead) and sentence.startswith(lead[0]) and content_stems(lead[0]) <= framing
 
 
 def _match(stem: str, stems: set[str]) -> float:
