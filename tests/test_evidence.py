@@ -43,6 +43,18 @@ def seed(prefix: str) -> Passage:
     return passage(path.read_text(encoding="utf-8"))
 
 
+def excerpt(prefix: str, first: str, last: str, n: int = 0) -> Passage:
+    """The seed article's text from `first` up to and including `last`."""
+    text = seed(prefix).text
+    start = text.index(first)
+    return passage(text[start : text.index(last, start) + len(last)], n)
+
+
+def best(question: str, *texts: str) -> str:
+    """The text of the best evidence among the texts, each a passage (in retrieval order)."""
+    return rank(question, [passage(text, n) for n, text in enumerate(texts)])[0].text
+
+
 def first_claim(answer: str) -> str:
     return answer_claims(answer)[0][0]
 
@@ -114,8 +126,7 @@ def test_why_question_prefers_the_sentence_that_gives_a_reason():
         "Aanvankelijk zou de bijeenkomst fysiek plaatsvinden op een locatie waar sociaal werk voor ons zichtbaar "
         "en voelbaar zou zijn. Door Covid-19 was dat helaas niet mogelijk en besloten we elkaar digitaal te treffen."
     )
-    ranked = rank("Waarom vond de bijeenkomst digitaal plaats?", [passage(text)])
-    assert "Covid-19" in ranked[0].text
+    assert "Covid-19" in best("Waarom vond de bijeenkomst digitaal plaats?", text)
 
 
 def test_asking_what_something_is_called_prefers_the_sentence_with_the_title():
@@ -140,3 +151,100 @@ def test_the_sentence_after_one_that_restates_the_question_is_evidence_too():
         asked="Wat zegt hij over de dichtgetimmerde prestatieafspraken?",
     )
     assert "creatief" in answer
+
+
+def test_the_answer_after_the_sentence_that_restates_the_question_comes_first():
+    text = (
+        "Er zijn nogal wat voorbeelden te geven van specifieke arrangementen, die inmiddels ook buiten de "
+        "welzijnssector gewaardeerd worden als belangrijke interventiestrategieën en bijdragen aan de lokale "
+        "sociale infrastructuur.’ De stadssocioloog noemt de brede school, activiteiten op het gebied van sociale "
+        "activering, de inzet van ouderenadviseurs, en buurtbemiddelingsprojecten om de leefbaarheid op straat en "
+        "de contacten in de buurt te bevorderen."
+    )
+    answer = extract("Welke voorbeelden van succesvolle specifieke arrangementen noemt de auteur?", [passage(text)])
+    assert first_claim(answer).startswith("De stadssocioloog noemt de brede school")
+
+
+def test_the_person_whose_view_is_asked_answers_after_the_restatement():
+    text = (
+        "Sommige welzijnsdirecteuren voeren aan dat de prestatieafspraken met gemeenten zo dichtgetimmerd zitten, "
+        "dat er weinig ruimte is om vragen van bewoners direct te honoreren. Zuiver reageert hier laconiek op: "
+        "‘Daar moet je creatief mee omgaan. Het stadsdeel wilde dat eigenlijk niet, maar we hebben het toch gedaan."
+    )
+    answer = extract(
+        "Wie is Hans Zuiver? Wat zegt hij over de dichtgetimmerde prestatieafspraken met gemeenten?", [passage(text)],
+        asked="Wat zegt hij over de dichtgetimmerde prestatieafspraken met gemeenten?",
+    )
+    assert "creatief" in first_claim(answer)
+
+
+def test_a_sentence_inherits_only_the_question_words_it_does_not_repeat():
+    text = (
+        "Natuurlijk, er komen inspirerende voorbeelden naar voren, zoals de buurt- of wijkcoöperatie, waarin actieve "
+        "burgers zelf voorzieningen inkopen, en de veelgeroemde wijkcoaches uit Enschede. Maar dat blijven "
+        "voorbeelden die in zichzelf niet voldoende zijn voor een systeeminnovatie."
+    )
+    assert "wijkcoaches uit Enschede" in best("Welk voorbeeld uit Enschede noemt Jet Bussemaker?", text)
+
+
+SIGNATURES = (
+    "Saskia Moerbeek, directeur stichting Bevordering Maatschappelijke Participatie (BMP)\n\n"
+    "Kathinka Bruinsma, Perspectief coaches: Procesbegeleiding samenwerken met ouders en wijkbewoners."
+)
+
+
+def test_a_sentence_that_shares_only_the_question_names_counts_less():
+    text = (
+        "In het huidige welzijnswerk is weinig ruimte voor een groepsgerichte aanpak. Veel buurthuizen zijn "
+        "verworden tot facilitaire voorzieningen waar je goedkoop een ruimte kan huren."
+    )
+    question = "Wat is er volgens Moerbeek en Bruinsma van veel buurthuizen geworden?"
+    assert best(question, SIGNATURES, text).startswith("Veel buurthuizen zijn verworden tot facilitaire")
+
+
+def test_a_number_in_a_name_is_no_count():
+    text = (
+        "Afgelopen vrijdag was Lex Staal bij C3 te gast en nam hij ons mee in de wereld van sociaal werk vanuit zijn "
+        "perspectief van de brancheorganisatie met ruim 400 welzijnsorganisaties als leden. Aanvankelijk zou de "
+        "bijeenkomst fysiek plaatsvinden op een locatie waar sociaal werk voor ons zichtbaar en voelbaar zou zijn. "
+        "Door Covid-19 was dat helaas niet mogelijk en besloten we elkaar digitaal te treffen."
+    )
+    ranked = rank("How many member organisations does Sociaal Werk Nederland have?", [passage(text)])
+    assert "400" in ranked[0].text
+    assert ranked[-1].text.startswith("Door Covid-19")  # as countless as the sentence before it
+
+
+def test_the_source_after_volgens_frames_the_question_like_a_name():
+    passages = [
+        excerpt("001", "Maar de volgende vraag", "verdieping in de breedte."),
+        excerpt("001", "Nico de Boer en Jos van der Lans schreven", "echte sociaaleconomische beleid.", 1),
+    ]
+    ranked = rank(
+        "Hoe zou de opleiding van welzijnsmedewerkers volgens de voorzitter van de MO-groep anders moeten?", passages
+    )
+    assert "minder specialismen in de diepte" in ranked[0].text
+
+
+def test_the_role_a_question_asks_about_is_frame_not_subject():
+    text = (
+        "Volgens de stadssocioloog speelt te sector zeker een belangrijke rol voor uitgerangeerde burgers, maar "
+        "ontleent hij zijn bestaansrecht niet aan het opvangen van de beperkingen van andere dienstverlenende "
+        "sectoren. ‘De sector vindt het belangrijker zoveel mogelijk preventief te werk te gaan."
+    )
+    assert "preventief te werk" in best("Welke rol speelt preventie in de visie van Hortulanus?", text)
+
+
+def test_what_makes_it_so_hard_asks_for_a_reason():
+    text = (
+        "In ons gesprek kwam het aanverwante begrip sociaal domein naar voren, dat veelvuldig wordt gebruikt in de "
+        "gemeentelijke omgeving, waarin het ‘domein denken’ op de voorgrond staat. Het blijkt een ingewikkelde term "
+        "omdat het veelal een (financieel) beheersmatig kant kent, waarin afbakening een centrale plek inneemt."
+    )
+    question = "Wat maakt het begrip 'sociaal domein' volgens het verslag van C3 zo lastig?"
+    assert best(question, text).startswith("Het blijkt een ingewikkelde term omdat")
+
+
+def test_who_besides_a_named_person_is_not_that_person():
+    question = "Wie ondertekende naast Saskia Moerbeek de oproep tot een andere focus op het sociaal werk?"
+    assert best(question, SIGNATURES).startswith("Kathinka Bruinsma")
+    assert best("Wie is Saskia Moerbeek?", SIGNATURES).startswith("Saskia Moerbeek")

@@ -1,12 +1,20 @@
 """Evidence ranking: the retrieved passages' sentences, best first, for the extractive answer and prompts.
 
 A sentence scores by the question's content stems it shares (exact, or a long common prefix for
-inflections and compounds), plus half the overlap of the sentence before it (articles restate a
-question in one sentence and answer it in the next), by what the question type asks for (wie → a
-name, hoeveel → a number, wanneer → a date, welke → a list, waarom → a reason, hoe heet → a title),
-by naming the person whose view is asked, and a little by its passage's retrieval rank. Dense
-similarity is left out on purpose: embedding every candidate sentence costs ~25 ms each on the 2-core CPU this
-runs on, more than the whole extractive answer takes now; stems, cues and passage rank carry it.
+inflections and compounds), by what the question type asks for (wie → a name, hoeveel → a number,
+wanneer → a date, welke → a list, waarom → a reason, hoe heet → a title), by naming the person whose
+view is asked, and a little by its passage's retrieval rank. Articles restate a question in one
+sentence and answer it in the next, so a sentence also inherits the question words of the sentence
+before it that it does not repeat itself: half of them, all of them when it gives what the question
+type asks for and the sentence before does not (the restatement, then the answer). The question's
+names (and "volgens de voorzitter van …") frame it: a sentence that shares only those, where others
+share its subject, is an introduction or a signature and counts half.
+
+Dense similarity is left out on purpose: embedding the candidate sentences costs ~25 ms each on the
+2-core CPU this runs on, more than the whole extractive answer takes, and it does not help: adding
+the e5 similarity to the question to the scores of the best 8 sentences (weights 2 to 20, on the
+question set) never raised the share of answers whose first sentence holds a key fact, and from
+weight 5 on lowered it. The sentence most like the question is the one that restates it.
 
 Each item is a contiguous slice of its passage, so a citation still points at real article text: a
 sentence that leans on the one before it ("Hij…", "Dat…", "Daarom…") brings that sentence along, and
@@ -29,14 +37,19 @@ _FRAME = content_stems(
     "zegt zeggen vindt vinden volgens noemt noemen beschrijf beschrijft geef leg uit waarom welke wat wie hoe "
     "artikel artikelen auteur schrijft schreef schrijver stelt stellen bedoelt bedoeld mening visie precies "
     "eigenlijk hoeveel hoe vaak wanneer percentage according say says think article author describe mention "
-    "mentions explain which how many much when"
+    "mentions explain which how many much when geeft geven gaf rol speelt spelen"
 )
+# "volgens de voorzitter van de MO-groep", "volgens het verslag van C3": who says it, as a name does.
+_SOURCE = re.compile(r"\bvolgens\s+(?:de|het)\s+([\w-]+(?:\s+van\s+(?:de\s+|het\s+)?[A-Z][\w-]*)?)")
 _WHO = re.compile(r"^\W*(wie|who|door wie|van wie|welke (persoon|personen|organisatie|organisaties))\b", re.I)
 _HOW_MANY = re.compile(rf"{HOW_MANY.pattern}|\b(welk|hoe ?groot)\w* (percentage|aandeel|deel)\b|\bwhat (share|percentage)\b", re.I)
+# A number joined to a word ("Covid-19") is part of a name, not a count.
+_COUNT = re.compile(rf"(?<!-){NUMBER_WORDS.pattern}", re.I)
 _WHEN = re.compile(r"\b(wanneer|sinds wanneer|in welk jaar|when|what year)\b", re.I)
 # "welke partijen", "welke vier typen", "which examples": a plural asks for a list ("welke rol" does not).
 _WHICH = re.compile(r"\b(welke|which|what)\s+(\w+\s+)?\w+(en|s)\b|^\W*noem\b", re.I)
-_WHY = re.compile(r"^\W*(waarom|why)\b", re.I)
+# "Waarom …?", and its other forms: "Wat maakt X zo lastig?", "Hoe komt het dat …?", "Waardoor …?"
+_WHY = re.compile(r"^\W*(waarom|why|waardoor|hoe komt het)\b|\bwat maakt\b[^?]*\bzo\b", re.I)
 _BECAUSE = re.compile(r"\b(omdat|doordat|want|vanwege|daardoor|waardoor|zodat|door|oorzaak|reden|because)\b", re.I)
 _CALLED = re.compile(r"\b(hoe heet|hoe heette|welke (naam|titel)|what is the (name|title)|called)\b", re.I)
 _TITLED = re.compile(r"[‘“'\"][A-Z][^’”'\"]{3,80}[’”'\"]")
@@ -61,6 +74,8 @@ _BULLET = re.compile(r"^\s*([•\-–*]|\d+[.)])\s+")
 _FULL_STOP = ".!?…’”'\""
 _ENDS = _FULL_STOP + ")"  # "Saskia Moerbeek, directeur stichting … (BMP)": a signature says who someone is
 CARRY = 0.5  # share of the previous sentence's overlap a sentence inherits (tuned on the question set)
+CARRY_ANSWER = 1.0  # ... when it gives what the question type asks for and the previous one does not
+NAMES_ONLY = 0.5  # weight of a sentence's overlap when it shares only the question's names
 MIN_WORDS = 6  # shorter lines are headings, captions or signatures, not evidence
 
 
@@ -115,6 +130,7 @@ class _Query:
     """The question as the scorer sees it."""
 
     wanted: frozenset[str]  # content stems of the (standalone) question, without its frame words
+    subject: frozenset[str]  # those that are not names (nor the source after "volgens")
     latest: frozenset[str]  # those the user typed last (a follow-up's own words)
     framing: frozenset[str]  # stems of its names: "volgens Moerbeek" frames the question more than its subject
     names: frozenset[str]  # names in the question, casefolded
@@ -128,15 +144,30 @@ class _Query:
         # "Wat zegt hij over …?" after "Wie is Hans Zuiver?": the person is in the standalone question.
         opinion = (names_in(asked) or names) if _OPINION.search(asked) else []
         speaker = content_stems(opinion[0].split()[-1]) if opinion else set()
+        wanted = content_stems(question) - _FRAME or content_stems(question)
+        framing = content_stems(" ".join(names + _SOURCE.findall(question)))
         return cls(
-            wanted=frozenset(content_stems(question) - _FRAME or content_stems(question)),
+            wanted=frozenset(wanted),
+            subject=frozenset(wanted - framing),
             latest=frozenset(content_stems(asked) - _FRAME),
-            framing=frozenset(content_stems(" ".join(names))),
+            framing=frozenset(framing),
             names=frozenset(name.casefold() for name in names),
             surnames=frozenset(content_stems(" ".join(name.split()[-1] for name in names))),
             speaker=next(iter(speaker), ""),
             cues=Cues.of(asked),
         )
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """One sentence of a passage as the scorer sees it."""
+
+    start: int
+    end: int
+    stems: frozenset[str]
+    matched: dict[str, float]  # the question's stems it contains, with their weights
+    cue: float  # what the question type asks for: given (> 0) or missing (< 0)
+    new_paragraph: bool
 
 
 def rank(question: str, passages: list[Passage], asked: str = "") -> list[Evidence]:
@@ -146,32 +177,62 @@ def rank(question: str, passages: list[Passage], asked: str = "") -> list[Eviden
     follow-up): its words and its question type lead, the earlier questions' words count half.
     """
     query = _Query.of(question, asked or question)
+    read = [_read(passage.text, query) for passage in passages]
+    # A question in English shares no subject words with the articles: then its names are all it has.
+    subject_found = any(s.matched.keys() & query.subject for sentences in read for s in sentences)
     items: list[Evidence] = []
-    for n, passage in enumerate(passages, 1):
+    for n, (passage, sentences) in enumerate(zip(passages, read, strict=True), 1):
         text = passage.text
-        spans = split_sentences(text)
+        spans = [(s.start, s.end) for s in sentences]
         # A passage that names the people the question names (a quote, a signature) is more likely theirs.
         named = 0.5 if query.surnames and query.surnames <= content_stems(text) else 0.0
-        before = 0.0  # the previous sentence's overlap with the question
-        for i, (start, end) in enumerate(spans):
-            sentence = text[start:end]
-            stems = content_stems(sentence)
-            overlap, before = before, _overlap(stems, query)
-            if i and "\n\n" in text[spans[i - 1][1] : start]:
-                overlap = 0.0  # a new paragraph does not answer the last one
-            if not _usable(sentence, passage.heading):
+        for i, current in enumerate(sentences):
+            if not _usable(text[current.start : current.end], passage.heading):
                 continue
-            # An article often restates the question in one sentence and answers it in the next.
-            score = _score(sentence, stems, query) + CARRY * overlap + 0.3 / n + named
+            own = sum(current.matched.values())
+            if subject_found and current.matched and not current.matched.keys() & query.subject:
+                own *= NAMES_ONLY
+            carried = _carried(sentences[i - 1], current) if i else 0.0
+            score = own + current.cue + carried + 0.3 / n + named
             first, last = _extend(text, spans, i, query)
-            items.append(Evidence(n, first, last, start, end, text[first:last], round(score, 3), frozenset(stems)))
+            core = (current.start, current.end)
+            items.append(Evidence(n, first, last, *core, text[first:last], round(score, 3), current.stems))
     return sorted(items, key=lambda e: (-e.score, e.n, e.core_start))
 
 
-def _overlap(stems: set[str], query: _Query) -> float:
+def _read(text: str, query: _Query) -> list[_Sentence]:
+    """The passage's sentences with what each shares with the question."""
+    spans = split_sentences(text)
+    sentences = []
+    for i, (start, end) in enumerate(spans):
+        sentence = text[start:end]
+        stems = content_stems(sentence)
+        new_paragraph = i > 0 and "\n\n" in text[spans[i - 1][1] : start]
+        cue = _cue(sentence, stems, query)
+        sentences.append(_Sentence(start, end, frozenset(stems), _matched(stems, query), cue, new_paragraph))
+    return sentences
+
+
+def _carried(previous: _Sentence, current: _Sentence) -> float:
+    """What a sentence inherits from the one before: the question words it does not repeat itself.
+
+    An article restates the question in one sentence and answers it in the next; a sentence that
+    gives what the question type asks for, after one that does not, is that answer and inherits all.
+    """
+    if current.new_paragraph:
+        return 0.0  # a new paragraph does not answer the last one
+    share = CARRY_ANSWER if current.cue > previous.cue else CARRY
+    return share * sum(max(0.0, w - current.matched.get(stem, 0.0)) for stem, w in previous.matched.items())
+
+
+def _matched(stems: set[str], query: _Query) -> dict[str, float]:
     """The question's stems in the sentence, weighted: names and earlier questions' words count less."""
-    weights = {w: (0.4 if w in query.framing else 1.0) * (1.0 if w in query.latest else 0.5) for w in query.wanted}
-    return sum(weight * _match(w, stems) for w, weight in weights.items())
+    found = {w: _weight(w, query) * _match(w, stems) for w in query.wanted}
+    return {w: v for w, v in found.items() if v}
+
+
+def _weight(stem: str, query: _Query) -> float:
+    return (0.4 if stem in query.framing else 1.0) * (1.0 if stem in query.latest else 0.5)
 
 
 def _usable(sentence: str, heading: str) -> bool:
@@ -186,14 +247,16 @@ def _usable(sentence: str, heading: str) -> bool:
     return len(words) >= MIN_WORDS and sentence[-1:] in _ENDS
 
 
-def _score(sentence: str, stems: set[str], query: _Query) -> float:
-    """Stem overlap plus the question type's cues."""
+def _cue(sentence: str, stems: set[str], query: _Query) -> float:
+    """What the question type asks for (a name, a number, a reason, ...): given (> 0) or missing (< 0)."""
     cues = query.cues
-    score = _overlap(stems, query)
+    score = 0.0
     names = {name.casefold() for name in names_in(sentence[1:])}  # not the capital that opens it
     if query.speaker and query.speaker in stems:
         score += 0.5  # the person whose view is asked is named here
-    if cues.who:
+    # "Wie ondertekende naast Saskia Moerbeek …?": a sentence about her ("Saskia Moerbeek, directeur …")
+    # does not say who else; "Wie is Saskia Moerbeek?" (no subject besides her) asks just that.
+    if cues.who and not (query.subject and _opens_with(sentence, query.framing)):
         others = names - query.names
         score += 1.0 if others else -0.5
         if others and _SPEAKS.search(sentence):
@@ -203,7 +266,7 @@ def _score(sentence: str, stems: set[str], query: _Query) -> float:
     if cues.called and _TITLED.search(sentence):
         score += 1.0
     if cues.number:
-        score += 1.5 if NUMBER_WORDS.search(sentence) else -1.0
+        score += 1.5 if _COUNT.search(sentence) else -1.0
     if cues.date:
         score += 1.0 if _DATE.search(sentence) else -0.5
     if cues.listing and (sentence.count(",") >= 2 or sentence.rstrip().endswith(":")):
@@ -211,6 +274,12 @@ def _score(sentence: str, stems: set[str], query: _Query) -> float:
     if sentence[-1:] not in _FULL_STOP + ":" and not cues.who:
         score -= 1.0  # a signature line answers "wie is …?", and little else
     return score
+
+
+def _opens_with(sentence: str, framing: frozenset[str]) -> bool:
+    """Whether the sentence opens with a name the question gives (its subject is someone already named)."""
+    lead = names_in(sentence)[:1]
+    return bool(lead) and sentence.startswith(lead[0]) and content_stems(lead[0]) <= framing
 
 
 def _match(stem: str, stems: set[str]) -> float:
