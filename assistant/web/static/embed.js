@@ -115,6 +115,11 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // The question at the top of the chat: the answer is written right below it, above the evidence.
+  function scrollToQuestion(view) {
+    log.scrollTop += view.question.getBoundingClientRect().top - log.getBoundingClientRect().top - 12;
+  }
+
   // Only our own relative article links become hrefs; anything else is dropped.
   function safeHref(href) {
     return typeof href === "string" && /^articles\/[^:]*$/.test(href) ? href : null;
@@ -231,12 +236,13 @@
 
   // One question and its reply bubble; the reply is filled by showAnswer, showError or showStopped.
   function addTurn(question) {
-    log.appendChild(el("div", "msg user", question));
+    var asked = el("div", "msg user", question);
+    log.appendChild(asked);
     var bubble = el("div", "msg bot");
     var text = el("div", "status", T.thinking);
     bubble.appendChild(text);
     log.appendChild(bubble);
-    return { bubble: bubble, text: text };
+    return { question: asked, bubble: bubble, text: text };
   }
 
   // What the server found, shown while the answer is written; the answer's sources replace it.
@@ -251,6 +257,7 @@
     dropEvidence(view);
     view.evidence = box;
     view.bubble.appendChild(box);
+    scrollToQuestion(view);
   }
 
   function dropEvidence(view) {
@@ -392,7 +399,7 @@
             done = true;
             fail(serverError(JSON.parse(data).error));
           }
-          scrollDown();
+          if (!view.evidence) scrollDown(); // while the evidence shows, the question stays in view
         });
       }
       if (!done) fail(T.lost);
