@@ -13,7 +13,7 @@ import json
 import pytest
 
 from tests.fakes import SlowLLM
-from tests.live import fake_assistant_for, free_port, live_server, static_site
+from tests.test_browser_stop import app, host_page, host_port, server  # noqa: F401  (module fixtures)
 from tests.test_browser_web import ARTIFACTS, WRR_Q, browser_context, open_widget  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -48,41 +48,9 @@ DONE = "() => new Promise((ok) => { (function wait() { window.__evidence.done ? 
 
 
 @pytest.fixture(scope="module")
-def host_port() -> int:
-    return free_port()
-
-
-@pytest.fixture(scope="module")
 def slow_llm() -> SlowLLM:
+    """Overrides test_browser_stop's model, whose app, server and widget host page these tests share."""
     return SlowLLM(delay=0.25).enqueue(*[REPLY] * 10)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, host_port, slow_llm):
-    from assistant.web.app import create_app
-    from tests.conftest import make_settings
-
-    data = tmp_path_factory.mktemp("evidence") / "data"
-    settings = make_settings(
-        data, min_relevance=0.05, backend="local", rate_limit_per_minute=0,
-        allowed_origins=[f"http://127.0.0.1:{host_port}"],
-    )
-    # The slow scripted model stands in for the local backend: the page and the widget use the default.
-    app = create_app(settings, assistant=fake_assistant_for(settings, llms={"local": slow_llm}))
-    with live_server(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def host_page(tmp_path_factory, server, host_port):
-    root = tmp_path_factory.mktemp("host")
-    (root / "index.html").write_text(
-        "<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>Gemeente Voorbeeld</title></head>"
-        f"<body><h1>Gemeente Voorbeeld</h1><script src='{server}/widget.js'></script></body></html>",
-        encoding="utf-8",
-    )
-    with static_site(root, host_port) as url:
-        yield url + "/index.html"
 
 
 def record(front_end: str, moments: dict[str, float]) -> dict[str, float]:
