@@ -179,7 +179,8 @@ class FakeService:
     """The answering service's surface (`Assistant`) with scripted events and recorded calls.
 
     Front-end tests run on it: no index, no model, so a change to cleaning or retrieval cannot break
-    them. `enqueue` takes answers (streamed word by word) or project errors (raised when asked).
+    them. `enqueue` takes answers (streamed word by word), project errors (raised when asked), or
+    `EvidenceFound` events (sent before the next answer's first word, as a model's answer has them).
     """
 
     def __init__(self, settings: Any, sources: Sequence[str] = ()) -> None:
@@ -202,13 +203,17 @@ class FakeService:
     def stream(self, question: str, history: Sequence[dict] = (), backend: str | None = None,
                channel: str | None = None, cancel: threading.Event | None = None) -> Any:
         from assistant.core.errors import Cancelled, WelzijnError
-        from assistant.core.types import Status, Token
+        from assistant.core.types import EvidenceFound, Status, Token
 
         self.calls.append({"question": question, "history": list(history), "backend": backend, "channel": channel})
+        found = []
+        while self._script and isinstance(self._script[0], EvidenceFound):
+            found.append(self._script.pop(0))
         item = self._script.pop(0) if self._script else scripted_answer(question, backend or self.settings.llm.backend)
         if isinstance(item, WelzijnError):
             raise item
         yield Status("Zoeken in de artikelen…")
+        yield from found
         for i, word in enumerate(item.answer.split(" ")):
             if cancel is not None and cancel.is_set():
                 raise Cancelled(stage="writing")

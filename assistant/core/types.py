@@ -96,4 +96,24 @@ class Status:
     text: str
 
 
-Event = Token | Status | Answer
+@dataclass(frozen=True)
+class EvidenceItem(Citation):
+    """Item [n] of the evidence a model is about to write from: a quote as it would be cited, and who says it."""
+
+    speakers: tuple[str, ...] = ()  # the people whose words it holds
+    author: str = ""  # the article's author ("" unknown)
+    year: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        who = {"speakers": list(self.speakers), "author": self.author, "year": self.year}
+        return super().to_json() | who | {"is_comment": self.is_comment}
+
+
+@dataclass(frozen=True)
+class EvidenceFound:
+    """The ranked evidence, sent before a model writes the answer from it; the answer's sources replace it."""
+
+    items: tuple[EvidenceItem, ...]
+
+
+Event = Token | Status | EvidenceFound | Answer

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from assistant.core.types import Passage
+from assistant.core.types import EvidenceFound, EvidenceItem, Passage
 from assistant.rag.evidence import Evidence
 
 MAX_ITEMS = 4
@@ -40,6 +40,17 @@ class Ground:
     def allowed_speakers(self, n: int) -> tuple[str, ...]:
         """Who a sentence citing item n may say holds the view: its speakers and its article's author."""
         return tuple(dict.fromkeys([*self.speakers[n - 1], *([self.authors[n - 1]] if self.authors[n - 1] else [])]))
+
+    def found(self) -> EvidenceFound:
+        """The items as the plain-data event front ends show while the model writes."""
+        return EvidenceFound(tuple(
+            EvidenceItem(
+                n=n, source=p.source, title=p.title, quote=p.text, start=p.start, end=p.end,
+                speakers=self.speakers[n - 1], author=self.authors[n - 1], year=self.years[n - 1],
+                is_comment=p.is_comment,
+            )
+            for n, p in enumerate(self.passages, 1)
+        ))
 
 
 Speakers = Callable[[Passage, int, int], tuple[str, ...]]  # passage, start, end (article offsets) → speakers

@@ -20,7 +20,7 @@ from assistant.core.types import Answer, Event, Passage, SentenceCheck, Status, 
 from assistant.rag.citations import MARKER, Checked, check_answer, says_not_found, with_evidence
 from assistant.rag.trim import trim
 from assistant.core.errors import BackendUnavailable, BadQuestion, Cancelled, ModelMissing, WelzijnError
-from assistant.rag import followup, grounding
+from assistant.rag import followup, grounding, warm
 from assistant.rag.evidence import rank, select
 from assistant.rag.extractive import extract
 from assistant.rag.grounding import Ground
@@ -87,8 +87,9 @@ class Assistant:
         self.attribution.warm_up(index.articles(), index.version(), index.sentences())
         llm, _, _ = self._resolve(backend or self.settings.llm.backend)
         load = getattr(llm, "load", None)
-        if callable(load):
+        if callable(load):  # an in-process model: load it, and run it once (`warm.first_generation`)
             load()
+            warm.first_generation(llm)
 
     def answer(
         self, question: str, history: History = (), backend: str | None = None, channel: str | None = None
@@ -103,7 +104,8 @@ class Assistant:
         self, question: str, history: History = (), backend: str | None = None, channel: str | None = None,
         cancel: threading.Event | None = None,
     ) -> Iterator[Event]:
-        """Status lines and answer tokens as they come, then the checked `Answer` as the last event.
+        """Status lines, the ranked evidence (`EvidenceFound`, before a model writes from it) and answer tokens as
+        they come, then the checked `Answer` as the last event.
 
         With a `channel` (cli, api, widget, ui) the answer also goes to the conversation log; evaluations
         and benchmarks pass none. Setting `cancel` (the caller went away, or pressed Stop) ends the
@@ -187,6 +189,8 @@ class Assistant:
             return
         raw, prompt_tokens = "", 0
         ground = self._ground(question, standalone, passages, index) if llm is not None else None
+        if ground:  # shown while the model writes (an extractive answer is the evidence itself)
+            yield ground.found()
         if llm is not None:
             timings["ranked"] = _ms(began)  # the evidence the model writes from is ready
             yield Status("Antwoord schrijven…")

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from assistant.core.types import Answer, Event, Status, Token
+from assistant.core.types import Answer, Event, EvidenceFound, Status, Token
 from assistant.core.errors import (
     BackendUnavailable,
     Busy,
@@ -24,7 +24,7 @@ from assistant.core.errors import (
 from assistant.core.settings import backend_names
 from assistant.rag.service import Assistant
 from assistant.rag.streaming import stream_answer
-from assistant.web.present import answer_json
+from assistant.web.present import answer_json, evidence_json
 from assistant.web.routes import API, Channel
 from assistant.web.security import dumps, error_response
 from assistant.web.warmup import ready_service
@@ -104,7 +104,11 @@ def make_router(channel: Channel = API) -> APIRouter:
         responses={200: {"content": {"text/event-stream": {}}}, **ERRORS},
     )
     async def ask_stream(body: AskRequest, assistant: Assistant = Depends(ready_service)):
-        """Events: `status` (progress text), `token` (answer text), then `answer` (JSON) or `error` ({"error"})."""
+        """Events: `status` (progress text); `evidence` (JSON `{"items": [...]}`: the ranked article sentences a
+        model is about to write from, each with `n`, `source`, `title`, `quote`, `start`, `end`, `speakers`,
+        `author`, `year`, `is_comment`, `label` and `href`; sent once, before the first token, and only when
+        a model writes the answer); `token` (answer text); then `answer` (JSON, whose citations replace the
+        evidence) or `error` ({"error"})."""
         events = stream_answer(assistant, body.question, _history(body), body.backend, channel=channel.name)
         # The first event comes after the question is checked: bad input still gets a 4xx status.
         first = await anext(events, None)
@@ -182,6 +186,8 @@ def _event(event: Event) -> dict[str, str]:
         return {"event": "token", "data": event.text}
     if isinstance(event, Status):
         return {"event": "status", "data": event.text}
+    if isinstance(event, EvidenceFound):
+        return {"event": "evidence", "data": dumps(evidence_json(event))}
     if isinstance(event, Answer):
         return {"event": "answer", "data": dumps(answer_json(event))}
     raise TypeError(f"unknown event {event!r}")

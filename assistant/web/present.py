@@ -7,11 +7,12 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from assistant.core.types import Answer, Citation
+from assistant.core.types import Answer, Citation, EvidenceFound, EvidenceItem
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:])")
 _ESCAPED_MARKER = re.compile(r"\\\[(\d+)\\\]")
 COMMENT_NOTE = "reactie onder het artikel"
+EVIDENCE_TITLE = "Gevonden in de artikelen"  # the heading over the evidence while the answer is written
 
 
 def article_href(source: str, start: int | None = None, end: int | None = None) -> str:
@@ -42,9 +43,7 @@ def md_answer(answer: Answer) -> str:
 
 def md_sources(answer: Answer) -> str:
     """The numbered sources under an answer: title (linked to the span), comment note, quote."""
-    lines = []
-    for c in answer.citations:
-        lines.append(f"**\\[{c.n}\\]** {_md_title_link(c)}{_comment_note(c)}\n\n> “{md_text(c.quote)}”{_said_by(c)}")
+    lines = [_md_quoted(c, _said_by(c)) for c in answer.citations]
     if not answer.citations and answer.suggestions:
         lines.append("Misschien relevant:")
         seen: set[str] = set()
@@ -53,6 +52,16 @@ def md_sources(answer: Answer) -> str:
                 seen.add(p.source)
                 lines.append(f"- [{md_text(p.title)}]({article_href(p.source, p.start, p.end)})")
     return "\n\n".join(lines)
+
+
+def md_evidence(found: EvidenceFound) -> str:
+    """The evidence shown while the answer is written, laid out as the sources that replace it."""
+    return "\n\n".join(_md_quoted(e, _md_who(e)) for e in found.items)
+
+
+def evidence_label(item: EvidenceItem) -> str:
+    """Who says it and when, e.g. "Saskia Moerbeek · 2014" ("" when neither is known)."""
+    return " · ".join(x for x in (", ".join(item.speakers) or item.author, item.year) if x)
 
 
 def md_footer(answer: Answer, model: str) -> str:
@@ -65,12 +74,22 @@ def md_footer(answer: Answer, model: str) -> str:
     return footer
 
 
+def _md_quoted(c: Citation, who: str = "") -> str:
+    """Number, title (linked to the span), who says it, comment note, and the quote below."""
+    return f"**\\[{c.n}\\]** {_md_title_link(c)}{who}{_comment_note(c)}\n\n> “{md_text(c.quote)}”"
+
+
 def _md_title_link(c: Citation) -> str:
     return f"[{md_text(c.title)}]({article_href(c.source, c.start, c.end)})"
 
 
 def _said_by(c: Citation) -> str:
-    return f" — {md_text(c.speaker)}" if c.speaker else ""
+    return f" · *{md_text(c.speaker)}*" if c.speaker else ""
+
+
+def _md_who(item: EvidenceItem) -> str:
+    label = evidence_label(item)
+    return f" · *{md_text(label)}*" if label else ""
 
 
 def _comment_note(c: Citation) -> str:
@@ -82,6 +101,13 @@ def citation_json(c: Citation) -> dict[str, Any]:
     return c.to_json() | {
         "is_comment": c.is_comment, "speaker": c.speaker, "href": article_href(c.source, c.start, c.end)
     }
+
+
+def evidence_json(found: EvidenceFound) -> dict[str, Any]:
+    """The `evidence` event's data: each item's plain data plus its label and the link to its span."""
+    return {"items": [
+        e.to_json() | {"label": evidence_label(e), "href": article_href(e.source, e.start, e.end)} for e in found.items
+    ]}
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

@@ -5,14 +5,16 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 
-from assistant.core.types import Answer, Status, Token
+from assistant.core.types import Answer, EvidenceFound, Status, Token
 from assistant.core.errors import Busy, WelzijnError
 from assistant.rag.streaming import stream_answer
 from assistant.web.present import (
+    EVIDENCE_TITLE,
     answer_json,
     article_href,
     citation_json,
     md_answer,
+    md_evidence,
     md_footer,
     md_sources,
     md_text,
@@ -66,6 +68,7 @@ class ChatHandlers:
             return
         first = len(messages)
         messages += [{"role": "user", "content": md_text(question)}, _pending("Even denken…")]
+        at = len(messages) - 1  # the answer's message; the evidence goes below it until the sources replace it
         yield "", messages, turns
         streamed = ""
         answer: Answer | None = None
@@ -73,10 +76,12 @@ class ChatHandlers:
         try:
             async for event in stream_answer(assistant, question, history_from(turns), None, channel="ui"):
                 if isinstance(event, Status) and not streamed:
-                    messages[-1] = _pending(event.text)
+                    messages[at] = _pending(event.text)
+                elif isinstance(event, EvidenceFound):
+                    messages.append(_evidence(event))
                 elif isinstance(event, Token):
                     streamed += event.text
-                    messages[-1] = {"role": "assistant", "content": md_text(streamed) + " ▍"}
+                    messages[at] = {"role": "assistant", "content": md_text(streamed) + " ▍"}
                 elif isinstance(event, Answer):
                     answer = event
                     break
@@ -84,16 +89,17 @@ class ChatHandlers:
                     continue
                 yield "", messages, turns
         except Busy as exc:
-            messages[-1] = {"role": "assistant", "content": f"*{md_text(str(exc))}*"}
+            messages[at:] = [{"role": "assistant", "content": f"*{md_text(str(exc))}*"}]
             yield "", messages, turns
             return
         except WelzijnError as exc:
-            messages[-1] = {"role": "assistant", "content": f"**Fout:** {md_text(str(exc))}"}
+            messages[at:] = [{"role": "assistant", "content": f"**Fout:** {md_text(str(exc))}"}]
             yield "", messages, turns
             return
         if answer is None:  # stream() always ends with an Answer
             return
-        messages[-1] = {"role": "assistant", "content": md_answer(answer) + "\n\n" + md_footer(answer, self.model(answer))}
+        del messages[at + 1 :]  # the evidence gives way to the answer's own sources
+        messages[at] = {"role": "assistant", "content": md_answer(answer) + "\n\n" + md_footer(answer, self.model(answer))}
         sources = md_sources(answer)
         if sources:
             title = f"Bronnen ({len(answer.citations)})" if answer.citations else "Misschien relevant"
@@ -188,6 +194,11 @@ def _pending(text: str) -> dict[str, Any]:
     return {"role": "assistant", "content": f"*{md_text(text)}*"}
 
 
+def _evidence(found: EvidenceFound) -> dict[str, Any]:
+    """The evidence as an open box with a spinner, like the sources box that replaces it."""
+    return {"role": "assistant", "content": md_evidence(found), "metadata": {"title": EVIDENCE_TITLE, "status": "pending"}}
+
+
 def _example_text(value: Any) -> str:
     return value.get("text", "") if isinstance(value, dict) else str(value or "")
 
@@ -195,12 +206,16 @@ def _example_text(value: Any) -> str:
 def _stopped(messages: list | None) -> list:
     """The chat after Stop: the answer being written keeps what was shown and says it was stopped."""
     messages = list(messages or [])
-    last = messages[-1] if messages else {}
+    at = len(messages) - 1
+    if at > 0 and (messages[at].get("metadata") or {}).get("title") == EVIDENCE_TITLE:
+        at -= 1  # the answer being written sits above the evidence, which stays (without its spinner)
+        messages[at + 1] = {**messages[at + 1], "metadata": {"title": EVIDENCE_TITLE}}
+    last = messages[at] if messages else {}
     content = _message_text(last) if last.get("role") == "assistant" else ""
     if content.endswith(" ▍"):  # tokens were shown: keep them
-        messages[-1] = {"role": "assistant", "content": content.removesuffix(" ▍") + "\n\n*Gestopt.*"}
+        messages[at] = {"role": "assistant", "content": content.removesuffix(" ▍") + "\n\n*Gestopt.*"}
     elif content.startswith("*") and content.endswith("…*"):  # still a status line such as "Even denken…"
-        messages[-1] = {"role": "assistant", "content": "*Gestopt.*"}
+        messages[at] = {"role": "assistant", "content": "*Gestopt.*"}
     return messages
 
 

@@ -22,6 +22,7 @@
     stopLabel: ["Stop het antwoord", "Stop the answer"],
     thinking: ["Even denken…", "Thinking…"],
     sources: ["Bronnen", "Sources"],
+    found: ["Gevonden in de artikelen", "Found in the articles"],
     maybe: ["Misschien relevant", "Possibly relevant"],
     comment: [" — reactie onder het artikel", " — a comment below the article"],
     note: ["Let op: ", "Note: "],
@@ -114,6 +115,11 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // The question at the top of the chat: the answer is written right below it, above the evidence.
+  function scrollToQuestion(view) {
+    log.scrollTop += view.question.getBoundingClientRect().top - log.getBoundingClientRect().top - 12;
+  }
+
   // Only our own relative article links become hrefs; anything else is dropped.
   function safeHref(href) {
     return typeof href === "string" && /^articles\/[^:]*$/.test(href) ? href : null;
@@ -149,6 +155,17 @@
     });
   }
 
+  // One numbered quote: number, title (linked to the span), who says it, comment note, the quote.
+  function quoteItem(c) {
+    var li = el("li");
+    li.appendChild(el("span", "n", "[" + c.n + "]"));
+    li.appendChild(articleLink(c.title || c.source, c.href));
+    if (c.label) li.appendChild(el("span", "who", " · " + c.label));
+    if (c.is_comment) li.appendChild(el("span", "comment", T.comment));
+    li.appendChild(el("blockquote", null, "“" + (c.quote || "") + "”"));
+    return li;
+  }
+
   // As on the chat page: a "Bronnen (n)" box, open, with number, title (linked to the span) and quote.
   function renderSources(answer) {
     var box = el("details", "sources");
@@ -156,14 +173,7 @@
     var list = el("ol");
     if (answer.citations && answer.citations.length) {
       box.appendChild(el("summary", null, T.sources + " (" + answer.citations.length + ")"));
-      answer.citations.forEach(function (c) {
-        var li = el("li");
-        li.appendChild(el("span", "n", "[" + c.n + "]"));
-        li.appendChild(articleLink(c.title || c.source, c.href));
-        if (c.is_comment) li.appendChild(el("span", "comment", T.comment));
-        li.appendChild(el("blockquote", null, "“" + (c.quote || "") + "”"));
-        list.appendChild(li);
-      });
+      answer.citations.forEach(function (c) { list.appendChild(quoteItem(c)); });
     } else if (answer.suggestions && answer.suggestions.length) {
       box.appendChild(el("summary", null, T.maybe));
       var seen = {};
@@ -226,15 +236,37 @@
 
   // One question and its reply bubble; the reply is filled by showAnswer, showError or showStopped.
   function addTurn(question) {
-    log.appendChild(el("div", "msg user", question));
+    var asked = el("div", "msg user", question);
+    log.appendChild(asked);
     var bubble = el("div", "msg bot");
     var text = el("div", "status", T.thinking);
     bubble.appendChild(text);
     log.appendChild(bubble);
-    return { bubble: bubble, text: text };
+    return { question: asked, bubble: bubble, text: text };
+  }
+
+  // What the server found, shown while the answer is written; the answer's sources replace it.
+  function showEvidence(view, items) {
+    if (!items.length) return;
+    var box = el("details", "sources evidence writing");
+    box.open = true;
+    box.appendChild(el("summary", null, T.found));
+    var list = el("ol");
+    items.forEach(function (item) { list.appendChild(quoteItem(item)); });
+    box.appendChild(list);
+    dropEvidence(view);
+    view.evidence = box;
+    view.bubble.appendChild(box);
+    scrollToQuestion(view);
+  }
+
+  function dropEvidence(view) {
+    if (view.evidence) view.evidence.remove();
+    view.evidence = null;
   }
 
   function showAnswer(view, question, answer) {
+    dropEvidence(view);
     renderAnswerText(view.text, answer);
     view.text.className = "";
     var sources = renderSources(answer);
@@ -248,12 +280,14 @@
   }
 
   function showError(view, message) {
+    dropEvidence(view);
     view.bubble.classList.add("error");
     view.text.className = "";
     view.text.textContent = message || T.failed;
   }
 
   function showStopped(view, streamed) {
+    if (view.evidence) view.evidence.classList.remove("writing"); // what was found stays; nothing is written
     view.text.className = streamed ? "" : "status";
     view.text.textContent = streamed || "";
     view.bubble.appendChild(el("div", "meta", T.stopped));
@@ -350,6 +384,8 @@
         buffer = parseEvents(buffer, function (name, data) {
           if (name === "status" && !streamed && lang === "nl") {
             view.text.textContent = data;
+          } else if (name === "evidence") {
+            showEvidence(view, JSON.parse(data).items || []);
           } else if (name === "token") {
             streamed += data;
             view.text.className = "";
@@ -363,7 +399,7 @@
             done = true;
             fail(serverError(JSON.parse(data).error));
           }
-          scrollDown();
+          if (!view.evidence) scrollDown(); // while the evidence shows, the question stays in view
         });
       }
       if (!done) fail(T.lost);
