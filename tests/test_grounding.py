@@ -149,6 +149,7 @@ def test_a_sentence_ending_on_a_function_word_reads_as_cut_off():
     from assistant.text.answer_form import CUT_OFF, sentence_problems
 
     assert CUT_OFF in sentence_problems("Ook afzijdige burgers zijn met een menu te activeren en afzijdige en")
+    assert CUT_OFF in sentence_problems("De auteur schrijft: Afgelopen vrijdag was Lex Staal bij C3 te gast en nam hij")
     assert sentence_problems("Ook afzijdige burgers zijn met een menu te activeren.") == []
 
 

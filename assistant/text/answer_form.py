@@ -29,7 +29,7 @@ CUT_OFF = "afgebroken zin"
 # A sentence does not end on one of these: "… te activeren en afzijdige en" was cut off.
 _OPEN_ENDED = frozenset(
     "de het een en of maar dat die dit deze van voor met door op in aan om te tot naar bij als dan zoals "
-    "waarin waarbij waar wat wie hun zijn haar ons onze mijn".split()
+    "waarin waarbij waar wat wie hun zijn haar ons onze mijn hij zij ze wij we ik je er".split()
 )
 
 
