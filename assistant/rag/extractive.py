@@ -18,11 +18,15 @@ def extract(question: str, passages: list[Passage], asked: str = "") -> str:
 
     `asked` is what the user typed when `question` is a follow-up's standalone version.
     """
-    ranked = rank(question, passages, asked)
+    return from_ranked(rank(question, passages, asked), asked or question)
+
+
+def from_ranked(ranked: list[Evidence], asked: str) -> str:
+    """The extractive answer from evidence already ranked for the question the user `asked`."""
     if not ranked:
         return ""
     chosen = select(ranked, MAX_ITEMS)
-    if Cues.of(asked or question).number and not _counts(chosen, asked or question):
+    if Cues.of(asked).number and not _counts(chosen, asked):
         return ""  # a "how many" question answered without its number is no answer
     # One sentence per line: a source line without a full stop must not merge with the next one.
     return "\n".join(line for item in chosen for line in render(item))

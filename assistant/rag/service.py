@@ -21,8 +21,8 @@ from assistant.rag.citations import MARKER, Checked, check_answer, says_not_foun
 from assistant.rag.trim import trim
 from assistant.core.errors import BackendUnavailable, BadQuestion, Cancelled, ModelMissing, WelzijnError
 from assistant.rag import followup, grounding, warm
-from assistant.rag.evidence import rank, select
-from assistant.rag.extractive import extract
+from assistant.rag.evidence import Evidence, rank, select
+from assistant.rag.extractive import extract, from_ranked
 from assistant.rag.grounding import Ground
 from assistant.rag.keyterms import KeyTerms
 from assistant.rag.queue import GenerationGate
@@ -188,15 +188,17 @@ class Assistant:
             )
             return
         raw, prompt_tokens = "", 0
-        ground = self._ground(question, standalone, passages, index) if llm is not None else None
+        whole = self._whole(passages)
+        # Ranked once: the model writes from it, and its answer must be no worse than the extractive one.
+        ranked = rank(standalone, whole, asked=question) if llm is not None else []
+        ground = self._ground(ranked, whole, index) if llm is not None else None
         if ground:  # shown while the model writes (an extractive answer is the evidence itself)
             yield ground.found()
         if llm is not None:
             timings["ranked"] = _ms(began)  # the evidence the model writes from is ready
             yield Status("Antwoord schrijven…")
             try:
-                messages, options, ground = self._prompt(question, standalone, context, ground, lang, llm)
-                prompt_tokens = _prompt_tokens(llm, messages)
+                messages, options, ground, prompt_tokens = self._prompt(question, standalone, context, ground, lang, llm)
                 for delta in self._llm_text(llm, messages, backend, cancel, **options):
                     if not raw:
                         timings["first_token"] = _ms(began)
@@ -207,7 +209,7 @@ class Assistant:
                     raise  # half an answer was shown: say so rather than switch midway
                 llm, backend, notice = self._fallback(exc)
         if llm is None:
-            raw, context = self._extracted(question, standalone, passages)
+            raw, context = extract(standalone, whole, asked=question), whole  # it quotes sentences: whole passages
             timings["first_token"] = _ms(began)
             yield Token(raw)
         else:
@@ -217,7 +219,7 @@ class Assistant:
         speakers = [ground.allowed_speakers(n) for n in range(1, len(ground) + 1)] if llm and ground else None
         checked = check_answer(raw, context, self.settings.answering.support_threshold, speakers)
         if llm is not None and not says_not_found(raw):  # the model may still judge the evidence off-topic
-            evidence = self._evidence_answer(question, standalone, passages)
+            evidence = check_answer(from_ranked(ranked, question), whole, self.settings.answering.support_threshold)
             checked, notice = self._no_worse_than_evidence(checked, evidence, question, ground, notice)
         timings["total"] = _ms(began)
         if checked.refused:
@@ -232,27 +234,13 @@ class Assistant:
             checks=attributed.checks + checked.checks, notice=notice, prompt_tokens=prompt_tokens,
         )
 
-    def _extracted(self, question: str, standalone: str, passages: list[Passage]) -> tuple[str, list[Passage]]:
-        """The extractive answer and the passages it quotes from.
-
-        Extraction reads whole passages: it quotes sentences, so it needs no trimmed excerpts.
-        """
-        context = self._whole(passages)
-        return extract(standalone, context, asked=question), context
-
     def _whole(self, passages: list[Passage]) -> list[Passage]:
         """The passages an answer may use, whole, with any instruction to a model blanked out."""
         return [without_instructions(p) for p in passages[: self.settings.retrieval.context_passages]]
 
-    def _evidence_answer(self, question: str, standalone: str, passages: list[Passage]) -> Checked:
-        """The extractive answer, checked: what a written answer must not be worse than."""
-        raw, context = self._extracted(question, standalone, passages)
-        return check_answer(raw, context, self.settings.answering.support_threshold)
-
-    def _ground(self, question: str, standalone: str, passages: list[Passage], index: Snapshot) -> Ground | None:
+    def _ground(self, ranked: list[Evidence], whole: list[Passage], index: Snapshot) -> Ground | None:
         """The ranked evidence, labelled with who says it, that the model writes from (None: there is none)."""
-        whole = self._whole(passages)
-        chosen = select(rank(standalone, whole, asked=question), grounding.MAX_ITEMS)
+        chosen = select(ranked, grounding.MAX_ITEMS)
         if not chosen:
             return None
         articles, version, stored = index.articles(), index.version(), index.sentences()
@@ -344,9 +332,9 @@ class Assistant:
 
     def _prompt(
         self, question: str, standalone: str, context: list[Passage], ground: Ground | None, lang: str, llm: LLM
-    ) -> tuple[list, dict[str, object], Ground | None]:
+    ) -> tuple[list, dict[str, object], Ground | None, int]:
         """The messages for the model, its options (the grammar that shapes the answer, where supported),
-        and the evidence items the messages hold.
+        the evidence items the messages hold, and the prompt's tokens (0 where the backend cannot count).
 
         With ranked evidence the model reads only those labelled items, as many as fit the prompt's
         token budget; without (nothing ranked well enough) it reads the trimmed passages as before.
@@ -358,19 +346,21 @@ class Assistant:
             user = prompts.ANSWER.format(
                 sources=prompts.format_sources(context), question=asked, language=language.name(lang)
             )
-            return [ChatMessage(role="system", content=prompts.SYSTEM), ChatMessage(role="user", content=user)], {}, None
+            messages = [ChatMessage(role="system", content=prompts.SYSTEM), ChatMessage(role="user", content=user)]
+            return messages, {}, None, _prompt_tokens(llm, messages)
         while True:
             user = prompts.EVIDENCE_ANSWER.format(
                 evidence=prompts.format_evidence(ground), question=asked, language=language.name(lang)
             )
             messages = [ChatMessage(role="system", content=prompts.EVIDENCE_SYSTEM), ChatMessage(role="user", content=user)]
-            if len(ground) == 1 or _prompt_tokens(llm, messages) <= MAX_PROMPT_TOKENS:
+            tokens = _prompt_tokens(llm, messages)
+            if len(ground) == 1 or tokens <= MAX_PROMPT_TOKENS:
                 break
             ground = ground.first(len(ground) - 1)  # the weakest item goes first
         options: dict[str, object] = {"max_tokens": ANSWER_TOKENS} if getattr(llm, "supports_grammar", False) else {}
         if self.settings.answering.answer_grammar and options:
             options["grammar"] = prompts.answer_grammar(len(ground))
-        return messages, options, ground
+        return messages, options, ground, tokens
 
     def _refusal(
         self, question, standalone, passages, timings, backend, notice, lang, checks=(), text="", pointer=None
