@@ -276,3 +276,12 @@ def test_words_put_in_the_wrong_mouth_are_told_apart():
 def test_an_attribution_trap_finds_nothing_in_the_other_articles(person, source):
     sentences, attributions, _ = article(source)
     assert sentences_for_person(person, sentences, attributions) == []
+
+
+def test_question_words_and_prepositions_that_open_a_question_are_no_names():
+    from assistant.text.attribution import people_in
+
+    assert names_in("Welk voorbeeld geeft Lex Staal?") == ["Lex Staal"]
+    assert names_in("Onder welke voorwaarde levert jongerenwerk volgens het SEO-onderzoek iets op?") == ["SEO-onderzoek"]
+    assert names_in("Who wrote the vision that Jet Bussemaker responds to?") == ["Jet Bussemaker"]
+    assert people_in("Wat vinden de WRR en Gert van Dijk van C3?") == ["Gert van Dijk"]

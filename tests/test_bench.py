@@ -195,7 +195,7 @@ def test_targets_say_met_missed_or_not_measured(small_result):
     targets = {t["name"]: t for t in small_result["targets"]}
     assert targets["page `/` answers after start (slowest backend)"]["met"] is True  # 7.5 s ≤ 8 s
     assert targets["hybrid retrieval p50, ~100k chunks"]["met"] is None  # no 100k index here
-    assert targets["local TTFT, project / bare llama.cpp (p50)"]["measured"] is None
+    assert targets["local TTFT, project / bare llama.cpp, same prompt (p50)"]["measured"] is None
     assert targets["unchanged re-ingest (slowest)"]["met"] is True
     small_result["startup"][0]["page_s"] = 8.5
     from evals.bench.targets import evaluate_targets
@@ -233,19 +233,24 @@ def test_local_summary_and_its_report(small_result):
     rows = [
         {"question": "Wie is Lex Staal?", "prompt_tokens": 420, "answer_tokens": 30, "same_text": True,
          "bare_prompt_tokens_per_s": 105.0,
-         "project": run(4.4, 7.0, 11.0), "bare": run(4.0, 6.5, 12.0)},
+         "project": run(4.4, 7.0, 11.0), "bare": run(5.0, 6.5, 12.0), "bare_prefix": run(4.0, 6.0, 12.0),
+         "timings_ms": {"retrieval": 40.0, "ranked": 60.0, "first_token": 4400.0}},
         {"question": "Wat is Verdiwel?", "prompt_tokens": 510, "answer_tokens": 20, "same_text": False,
          "bare_prompt_tokens_per_s": 102.0,
-         "project": run(5.5, 8.0, 10.0), "bare": run(5.0, 7.5, 10.0)},
+         "project": run(5.5, 8.0, 10.0), "bare": run(6.0, 7.5, 10.0), "bare_prefix": run(5.0, 7.0, 10.0),
+         "timings_ms": {"retrieval": 60.0, "ranked": 80.0, "first_token": 5500.0}},
     ]
     summary = _local_summary(rows)
     assert summary["prompt_tokens_max"] == 510
-    assert summary["ttft_ratio_p50"] == round(4.95 / 4.5, 3)
+    assert summary["ttft_ratio_p50"] == round(4.95 / 4.5, 3)  # against the same prompt with its prefix evaluated
+    assert summary["prefix_saving_p50_ms"] == 1000.0  # bare from nothing 5.5 s vs 4.5 s
+    assert summary["stages_p50_ms"] == {"retrieval": 50.0, "ranked": 70.0, "first_token": 4950.0}
     assert summary["same_text"] == 1 and summary["bare_gen_tokens_per_s"] == 11.0
     small_result["answers"]["local"] = {"model": "m.gguf", "load_s": 2.0, "n_threads": 2, "n_ctx": 2048,
                                         "questions": rows, "summary": summary}
     text = to_markdown(small_result, "plot.png")
-    assert "| Wie is Lex Staal? | 420 | 30 | 4.40 / 4.00 | 1.100 |" in text
+    assert "| Wie is Lex Staal? | 420 | 30 | 4.40 / 4.00 / 5.00 | 1.100 |" in text
+    assert "saves 1,000 ms" in text and "retrieval 50.00, ranked 70.00, first_token 4,950" in text
     assert "evaluates the prompt at 104 tokens/s" in text
 
 

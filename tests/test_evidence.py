@@ -248,3 +248,34 @@ def test_who_besides_a_named_person_is_not_that_person():
     question = "Wie ondertekende naast Saskia Moerbeek de oproep tot een andere focus op het sociaal werk?"
     assert best(question, SIGNATURES).startswith("Kathinka Bruinsma")
     assert best("Wie is Saskia Moerbeek?", SIGNATURES).startswith("Saskia Moerbeek")
+
+
+def test_a_sentence_someone_else_says_in_an_article_that_never_names_whose_view_is_asked_counts_less():
+    from assistant.rag.evidence import Voices
+
+    question = "Wat moet er volgens Jet Bussemaker veranderen in de welzijnssector?"
+    hers = "Er moet veel veranderen in de financiering van de welzijnssector door gemeenten."
+    his = "Volgens Hortulanus moet er in de welzijnssector veel veranderen aan de rol van de bruggenbouwer."
+    passages = [passage(his, 0), passage(hers, 1)]
+    assert rank(question, passages)[0].n == 1  # by words alone, his sentence leads
+    speakers = {1: ("Roelof Hortulanus",), 2: ("Jet Bussemaker",)}
+    voices = Voices(said=lambda n, start, end: speakers[n], article=lambda n: passages[n - 1].text)
+    assert rank(question, passages, voices=voices)[0].n == 2
+    # An article that names her may report her view in its author's words: no discount there.
+    naming = Voices(said=voices.said, article=lambda n: passages[n - 1].text + " Jet Bussemaker reageert.")
+    assert rank(question, passages, voices=naming)[0].n == 1
+
+
+def test_who_someone_is_does_not_answer_what_they_think(monkeypatch):
+    from assistant.rag import evidence
+
+    question = "Wat vindt Jet Bussemaker van de systeeminnovatie in het welzijnswerk?"
+    intro = "Jet Bussemaker is voorzitter van de MOgroep Welzijn en voormalig staatssecretaris van Welzijn."
+    view = "De systeeminnovatie waar de auteurs voor pleiten is dringend noodzakelijk, maar voorbeelden zijn niet genoeg."
+    assert best(question, intro, view) == view
+    monkeypatch.setattr(evidence, "INTRODUCTION", 0.0)
+    assert best(question, intro, view) == intro  # by its words and her name, the introduction would lead
+    monkeypatch.undo()
+    # A sentence that names her and says what she thinks is no introduction.
+    said = "Jet Bussemaker, voorzitter van de MOgroep, vindt de systeeminnovatie in het welzijnswerk te traag."
+    assert best(question, said, view) == said

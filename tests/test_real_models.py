@@ -71,3 +71,36 @@ def test_local_llm_handles_a_follow_up(real_assistant):
     assert not answer.refused, answer.checks
     assert answer.citations[0].source == "004_827db22ad720c57c.txt"
     assert "netwerk" in answer.answer or "infrastructuur" in answer.answer
+
+
+def test_local_llm_restores_its_system_message_state_and_writes_the_same_answer(real_settings):
+    """After a reset (or any other prompt) the saved system-message state is put back, not re-evaluated,
+    and the answer is the one llama.cpp writes from nothing."""
+    from assistant.models.llms import make_llm
+    from assistant.rag import prompts
+
+    llm = make_llm(real_settings, "local")
+    llm.load()
+    llama = llm._llama
+    user = prompts.EVIDENCE_ANSWER.format(
+        evidence="[1] Lex Staal (2020) zegt: Sociaal werk is er voor iedereen in de wijk, jong en oud.",
+        question="Voor wie is sociaal werk er volgens Lex Staal?", language="Nederlands",
+    )
+    messages = [{"role": "system", "content": prompts.EVIDENCE_SYSTEM}, {"role": "user", "content": user}]
+
+    def answer() -> str:
+        parts = llama.create_chat_completion(messages=messages, max_tokens=24, temperature=0.0, stream=True)
+        return "".join(p["choices"][0]["delta"].get("content") or "" for p in parts)
+
+    llama.reset()
+    from_nothing = answer()
+    states = llm._prefixes
+    llama.reset()
+    held = states.prepare(llama, messages)
+    assert held > 40 and states.evaluated == 1  # the system turn, evaluated once and saved
+    assert llama.n_tokens == held
+    assert answer() == from_nothing
+    llama.reset()
+    assert states.prepare(llama, messages) == held and states.restored == 1 and llama.n_tokens == held
+    assert answer() == from_nothing
+    assert states.prepare(llama, messages) == held and states.restored == 1  # still there: nothing to do

@@ -22,6 +22,7 @@ from pydantic import PrivateAttr
 from assistant.core.errors import BackendUnavailable, ModelMissing
 from assistant.core.settings import backend_names
 from assistant.models.gguf_check import check_gguf
+from assistant.models.prefix_state import PrefixStates, render
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -96,14 +97,7 @@ def transport_errors() -> tuple[type[BaseException], ...]:
 
 def chat_prompt_tokens(llama: Any, messages: list[dict[str, str]]) -> int:
     """Tokens of the prompt llama.cpp evaluates: the messages in the model's own chat template."""
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-    template = llama.metadata.get("tokenizer.chat_template")
-    if template:
-        prompt = Jinja2ChatFormatter(template=template, eos_token="", bos_token="")(messages=messages).prompt
-    else:
-        prompt = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
-    return len(llama.tokenize(prompt.encode(), add_bos=False, special=True))
+    return len(llama.tokenize(render(llama, messages).encode(), add_bos=False, special=True))
 
 
 class LocalLlamaCpp(CustomLLM):
@@ -120,6 +114,7 @@ class LocalLlamaCpp(CustomLLM):
     # llama.cpp contexts are not thread-safe: one generation at a time per loaded model.
     _generating: Any = PrivateAttr(default_factory=threading.Lock)
     _grammars: Any = PrivateAttr(default_factory=dict)  # GBNF text → compiled grammar
+    _prefixes: Any = PrivateAttr(default_factory=PrefixStates)  # evaluated system messages, reused
     supports_grammar: ClassVar[bool] = True  # `stream_chat(..., grammar=GBNF)` constrains the output
 
     @property
@@ -174,6 +169,7 @@ class LocalLlamaCpp(CustomLLM):
         def gen() -> ChatResponseGen:
             text = ""
             with self._generating:
+                self._prefixes.prepare(llama, payload)  # only what follows the system message is evaluated
                 stream = llama.create_chat_completion(
                     messages=payload,
                     max_tokens=max_tokens,

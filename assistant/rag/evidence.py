@@ -24,11 +24,12 @@ a sentence that ends in a colon brings the list after it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.core.types import Passage
 from assistant.rag.relevance import HOW_MANY, NUMBER_WORDS, covered
-from assistant.text.attribution import names_in
+from assistant.text.attribution import NAME, names_in, people_in, same_person
 from assistant.text.sentences import split_sentences
 from assistant.text.stems import content_stems
 
@@ -69,6 +70,9 @@ _PERSONAL = re.compile(r"^\W*(hij|zij|ze)\b", re.I)
 _CAUSAL = re.compile(r"^\W*(daarom|daardoor|daarmee|hierdoor|dus)\b", re.I)
 _ATTRIBUTES = re.compile(r"^\W*(dat|dit)\s+(zegt|zei|schrijft|schreef|stelt|vindt|meent|noemt)\b", re.I)
 _OPINION = re.compile(r"\b(zegt|zei|vindt|vond|vertelde|vertelt|reageert|reageerde|noemt|stelt|denkt|meent|says|think)\b", re.I)
+_ACCORDING = re.compile(r"\bvolgens\b|\baccording to\b", re.I)
+# "Jet Bussemaker is voorzitter van …", "Saskia Moerbeek, directeur …": who someone is, not what they think.
+_INTRODUCES = re.compile(rf"^\W*(?P<name>{NAME})(?:\s+(?:is|was|werd|wordt)\s|\s*,\s)")
 _URL = re.compile(r"(https?://|www\.)\S+", re.I)
 _BULLET = re.compile(r"^\s*([•\-–*]|\d+[.)])\s+")
 _FULL_STOP = ".!?…’”'\""
@@ -77,6 +81,17 @@ CARRY = 0.5  # share of the previous sentence's overlap a sentence inherits (tun
 CARRY_ANSWER = 1.0  # ... when it gives what the question type asks for and the previous one does not
 NAMES_ONLY = 0.5  # weight of a sentence's overlap when it shares only the question's names
 MIN_WORDS = 6  # shorter lines are headings, captions or signatures, not evidence
+OTHER_VOICE = 1.0  # taken off a sentence someone else says, in a passage that never names whose view is asked
+INTRODUCTION = 2.0  # taken off "X is voorzitter van …" when X's view is asked
+
+
+
+@dataclass(frozen=True)
+class Voices:
+    """Who says what in the passages' articles, for questions that ask someone's view."""
+
+    said: Callable[[int, int, int], tuple[str, ...]]  # passage n (1-based), start, end in its text → speakers
+    article: Callable[[int], str]  # passage n → the whole text of its article
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,7 @@ class _Query:
     names: frozenset[str]  # names in the question, casefolded
     surnames: frozenset[str]  # stems of the last word of each person or organisation named
     speaker: str  # "Wat vindt Jet Bussemaker van …": the stem of the person whose view is asked, if any
+    holders: tuple[str, ...]  # the people whose view is asked ("volgens Moerbeek en Bruinsma"), as named
     cues: Cues
 
     @classmethod
@@ -146,6 +162,7 @@ class _Query:
         speaker = content_stems(opinion[0].split()[-1]) if opinion else set()
         wanted = content_stems(question) - _FRAME or content_stems(question)
         framing = content_stems(" ".join(names + _SOURCE.findall(question)))
+        holders = people_in(question) if _OPINION.search(asked) or _ACCORDING.search(question) else []
         return cls(
             wanted=frozenset(wanted),
             subject=frozenset(wanted - framing),
@@ -154,6 +171,7 @@ class _Query:
             names=frozenset(name.casefold() for name in names),
             surnames=frozenset(content_stems(" ".join(name.split()[-1] for name in names))),
             speaker=next(iter(speaker), ""),
+            holders=tuple(holders),
             cues=Cues.of(asked),
         )
 
@@ -170,11 +188,13 @@ class _Sentence:
     new_paragraph: bool
 
 
-def rank(question: str, passages: list[Passage], asked: str = "") -> list[Evidence]:
+def rank(question: str, passages: list[Passage], asked: str = "", voices: Voices | None = None) -> list[Evidence]:
     """Every usable sentence of the passages as evidence, best first.
 
     `question` is the standalone question; `asked` the words the user typed, when they differ (a
     follow-up): its words and its question type lead, the earlier questions' words count half.
+    `voices` tells who says a sentence (the person quoted, else the author): when the question asks
+    someone's view, a sentence someone else says, in an article that never names them, counts less.
     """
     query = _Query.of(question, asked or question)
     read = [_read(passage.text, query) for passage in passages]
@@ -186,6 +206,8 @@ def rank(question: str, passages: list[Passage], asked: str = "") -> list[Eviden
         spans = [(s.start, s.end) for s in sentences]
         # A passage that names the people the question names (a quote, a signature) is more likely theirs.
         named = 0.5 if query.surnames and query.surnames <= content_stems(text) else 0.0
+        # "Volgens Bussemaker …" and Hortulanus's article, which never names her: his words, not hers.
+        foreign = voices is not None and _names_none(voices.article(n), query.holders)
         for i, current in enumerate(sentences):
             if not _usable(text[current.start : current.end], passage.heading):
                 continue
@@ -194,6 +216,8 @@ def rank(question: str, passages: list[Passage], asked: str = "") -> list[Eviden
                 own *= NAMES_ONLY
             carried = _carried(sentences[i - 1], current) if i else 0.0
             score = own + current.cue + carried + 0.3 / n + named
+            if foreign and _other_voice(voices.said(n, current.start, current.end), query.holders):  # type: ignore[union-attr]
+                score -= OTHER_VOICE
             first, last = _extend(text, spans, i, query)
             core = (current.start, current.end)
             items.append(Evidence(n, first, last, *core, text[first:last], round(score, 3), current.stems))
@@ -254,6 +278,8 @@ def _cue(sentence: str, stems: set[str], query: _Query) -> float:
     names = {name.casefold() for name in names_in(sentence[1:])}  # not the capital that opens it
     if query.speaker and query.speaker in stems:
         score += 0.5  # the person whose view is asked is named here
+    if query.holders and not cues.who and _introduces(sentence, query.holders):
+        score -= INTRODUCTION
     # "Wie ondertekende naast Saskia Moerbeek …?": a sentence about her ("Saskia Moerbeek, directeur …")
     # does not say who else; "Wie is Saskia Moerbeek?" (no subject besides her) asks just that.
     if cues.who and not (query.subject and _opens_with(sentence, query.framing)):
@@ -274,6 +300,25 @@ def _cue(sentence: str, stems: set[str], query: _Query) -> float:
     if sentence[-1:] not in _FULL_STOP + ":" and not cues.who:
         score -= 1.0  # a signature line answers "wie is …?", and little else
     return score
+
+
+def _names_none(text: str, holders: tuple[str, ...]) -> bool:
+    """Whether the view is someone's in particular and the text names none of them."""
+    words = {w.casefold() for w in re.findall(r"[\w-]+", text)}
+    return bool(holders) and not any(h.split()[-1].casefold() in words for h in holders)
+
+
+def _other_voice(speakers: tuple[str, ...], holders: tuple[str, ...]) -> bool:
+    """Whether the recorded speakers are known and none of them is a person whose view is asked."""
+    return bool(speakers) and not any(same_person(s, h) for s in speakers for h in holders)
+
+
+def _introduces(sentence: str, holders: tuple[str, ...]) -> bool:
+    """"Jet Bussemaker is voorzitter van …": a sentence that says who a person is, not what they think."""
+    opening = _INTRODUCES.match(sentence)
+    if not opening or _SPEAKS.search(sentence) or any(q in sentence for q in "‘“\""):
+        return False
+    return any(same_person(opening.group("name"), h) for h in holders)
 
 
 def _opens_with(sentence: str, framing: frozenset[str]) -> bool:

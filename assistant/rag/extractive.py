@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.core.types import Passage
-from assistant.rag.evidence import Cues, Evidence, rank, select, subject_covered
+from assistant.rag.evidence import Cues, Evidence, Voices, rank, select, subject_covered
 from assistant.rag.relevance import NUMBER_WORDS
 from assistant.text import language
 
@@ -13,12 +13,13 @@ MAX_ITEMS = 3
 _BULLET = re.compile(r"^\s*(?:[•\-–*]|\d+[.)])\s+")
 
 
-def extract(question: str, passages: list[Passage], asked: str = "") -> str:
+def extract(question: str, passages: list[Passage], asked: str = "", voices: Voices | None = None) -> str:
     """The best evidence first, then up to two items that add something new, with [n] markers.
 
-    `asked` is what the user typed when `question` is a follow-up's standalone version.
+    `asked` is what the user typed when `question` is a follow-up's standalone version; `voices` who
+    says a sentence (see `rank`).
     """
-    return from_ranked(rank(question, passages, asked), asked or question)
+    return from_ranked(rank(question, passages, asked, voices), asked or question)
 
 
 def from_ranked(ranked: list[Evidence], asked: str) -> str:

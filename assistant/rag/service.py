@@ -21,7 +21,7 @@ from assistant.rag.citations import MARKER, Checked, check_answer, says_not_foun
 from assistant.rag.trim import trim
 from assistant.core.errors import BackendUnavailable, BadQuestion, Cancelled, ModelMissing, WelzijnError
 from assistant.rag import followup, grounding, warm
-from assistant.rag.evidence import Evidence, rank, select
+from assistant.rag.evidence import Evidence, Voices, rank, select
 from assistant.rag.extractive import extract, from_ranked
 from assistant.rag.grounding import Ground
 from assistant.rag.keyterms import KeyTerms
@@ -190,7 +190,8 @@ class Assistant:
         raw, prompt_tokens = "", 0
         whole = self._whole(passages)
         # Ranked once: the model writes from it, and its answer must be no worse than the extractive one.
-        ranked = rank(standalone, whole, asked=question) if llm is not None else []
+        voices = self._voices(whole, index)
+        ranked = rank(standalone, whole, asked=question, voices=voices) if llm is not None else []
         ground = self._ground(ranked, whole, index) if llm is not None else None
         if ground:  # shown while the model writes (an extractive answer is the evidence itself)
             yield ground.found()
@@ -209,7 +210,7 @@ class Assistant:
                     raise  # half an answer was shown: say so rather than switch midway
                 llm, backend, notice = self._fallback(exc)
         if llm is None:
-            raw, context = extract(standalone, whole, asked=question), whole  # it quotes sentences: whole passages
+            raw, context = extract(standalone, whole, asked=question, voices=voices), whole  # it quotes sentences: whole passages
             timings["first_token"] = _ms(began)
             yield Token(raw)
         else:
@@ -237,6 +238,23 @@ class Assistant:
     def _whole(self, passages: list[Passage]) -> list[Passage]:
         """The passages an answer may use, whole, with any instruction to a model blanked out."""
         return [without_instructions(p) for p in passages[: self.settings.retrieval.context_passages]]
+
+    def _voices(self, whole: list[Passage], index: Snapshot) -> Voices:
+        """Who says a stretch of passage n's text (passage offsets), and its article's whole text."""
+        articles, version, stored = index.articles(), index.version(), index.sentences()
+
+        def said(n: int, start: int, end: int) -> tuple[str, ...]:
+            passage = whole[n - 1]
+            article = articles.get(passage.source)
+            if article is None:
+                return ()
+            return self.attribution.speakers(article, version, passage.start + start, passage.start + end, stored)
+
+        def article(n: int) -> str:
+            found = articles.get(whole[n - 1].source)
+            return found.text if found else whole[n - 1].text
+
+        return Voices(said, article)
 
     def _ground(self, ranked: list[Evidence], whole: list[Passage], index: Snapshot) -> Ground | None:
         """The ranked evidence, labelled with who says it, that the model writes from (None: there is none)."""

@@ -33,7 +33,9 @@ _NOT_NAMES = frozenset(
     "de het een dit dat deze die dan zij hij ze wij we ik je u er ook maar en of in op als toen zo wat "
     "wie welke waar hoe waarom wanneer hoeveel daarom volgens bij met voor na door naast uit om tot nu "
     "later eerst niet geen alle elk iedere veel sommige want dus toch wel al bijvoorbeeld natuurlijk "
-    "inderdaad helaas daarmee daarnaast daarbij evenmin behalve hoewel resultaat".split()
+    "inderdaad helaas daarmee daarnaast daarbij evenmin behalve hoewel resultaat welk "
+    "onder boven tussen tegen zonder binnen buiten over sinds vanaf via per aan hierin daarin "
+    "who what which how why when where whom whose according the".split()
 )
 _ROLES = (
     "auteur schrijver stadssocioloog socioloog directeur voorzitter onderzoeker hoogleraar wethouder "
@@ -136,6 +138,11 @@ def names_in(text: str) -> list[str]:
     """Names of people and organisations in a text (a question, a sentence), in order, no repeats."""
     found = (_clean_name(m.group()) for m in _NAME_RE.finditer(text))
     return list(dict.fromkeys(name for name in found if name))
+
+
+def people_in(text: str) -> list[str]:
+    """The names in a text that can be people's (not acronyms such as WRR or C3)."""
+    return [name for name in names_in(text) if not _is_acronym(name)]
 
 
 def _is_acronym(name: str) -> bool:

@@ -55,10 +55,14 @@ class RecordingLlama:
 def bench_local(settings: Settings, knowledge: Knowledge, questions: Sequence[str], wanted: int) -> dict[str, object]:
     """TTFT, tokens/s and total of the project, then of the same prompt sent straight to llama.cpp.
 
-    Both runs use the one loaded model (same file, n_ctx, n_threads) and the recorded arguments; the
-    model's state is reset before each run so neither reuses the other's evaluated prompt.
+    All runs use the one loaded model (same file, n_ctx, n_threads) and the recorded arguments; the
+    model's state is reset before each, so none reuses another's evaluated prompt. The project restores
+    its saved system-message state (as it does when serving); bare llama.cpp runs twice: from nothing
+    ("bare", the saving of that reuse) and with the same system message evaluated beforehand, untimed
+    ("bare_prefix", the fair comparison: the project's overhead is what is left).
     """
     from assistant.models.llms import chat_prompt_tokens, make_llm
+    from assistant.models.prefix_state import PrefixStates
 
     llm = make_llm(settings, "local")
     began = time.perf_counter()
@@ -76,12 +80,16 @@ def bench_local(settings: Settings, knowledge: Knowledge, questions: Sequence[st
             break
         calls = len(recorder.calls)
         llama.reset()
-        project = _timed_stream(_project_tokens(assistant, question))
+        timings: dict[str, float] = {}
+        project = _timed_stream(_project_tokens(assistant, question, timings))
         if len(recorder.calls) == calls:
             continue  # refused before the model ran: nothing to compare
         kwargs = recorder.calls[-1]
         llama.reset()
         bare = _timed_stream(_bare_tokens(llama, kwargs))
+        llama.reset()
+        PrefixStates().prepare(llama, kwargs["messages"])  # untimed: the system message, evaluated
+        bare_prefix = _timed_stream(_bare_tokens(llama, kwargs))
         tokens = len(llama.tokenize(project["text"].encode(), add_bos=False))
         rows.append({
             "question": question,
@@ -91,17 +99,22 @@ def bench_local(settings: Settings, knowledge: Knowledge, questions: Sequence[st
             "same_text": project["text"] == bare["text"],
             "project": _figures(project, tokens),
             "bare": _figures(bare, len(llama.tokenize(bare["text"].encode(), add_bos=False))),
+            "bare_prefix": _figures(bare_prefix, len(llama.tokenize(bare_prefix["text"].encode(), add_bos=False))),
+            "timings_ms": timings,
         })
     return {"model": llm.metadata.model_name, "load_s": load_s, "n_threads": llama.n_threads,
             "n_ctx": llama.n_ctx(), "questions": rows, "summary": _local_summary(rows)}
 
 
-def _project_tokens(assistant: Assistant, question: str) -> Iterator[str]:
+def _project_tokens(assistant: Assistant, question: str, timings: dict[str, float]) -> Iterator[str]:
+    """The answer's tokens as the project streams them; `timings` gets the answer's own stage times."""
     for event in assistant.stream(question, backend="local"):
         if isinstance(event, Token):
             yield event.text
-        elif isinstance(event, Answer) and event.backend != "local":
-            raise WelzijnError(f"answered by {event.backend}, not the local model: {event.notice}")
+        elif isinstance(event, Answer):
+            if event.backend != "local":
+                raise WelzijnError(f"answered by {event.backend}, not the local model: {event.notice}")
+            timings.update(event.timings_ms)
 
 
 def _bare_tokens(llama: Any, kwargs: dict[str, Any]) -> Iterator[str]:
@@ -139,17 +152,17 @@ def _local_summary(rows: list[dict[str, Any]]) -> dict[str, object]:
     def speeds(side: str) -> list[float]:
         return [r[side]["gen_tokens_per_s"] for r in rows if r[side]["gen_tokens_per_s"]]
 
-    project_ttft, bare_ttft = ms("project", "ttft_s"), ms("bare", "ttft_s")
-    ratio = None
-    if project_ttft["p50_ms"] and bare_ttft["p50_ms"]:
-        ratio = round(project_ttft["p50_ms"] / bare_ttft["p50_ms"], 3)  # type: ignore[operator]
+    project_ttft, bare_ttft, prefix_ttft = ms("project", "ttft_s"), ms("bare", "ttft_s"), ms("bare_prefix", "ttft_s")
     return {
         "questions": len(rows),
         "prompt_tokens_max": max((r["prompt_tokens"] for r in rows), default=None),
         "prompt_tokens_mean": _mean([r["prompt_tokens"] for r in rows]),
         "project_ttft": project_ttft,
         "bare_ttft": bare_ttft,
-        "ttft_ratio_p50": ratio,
+        "bare_prefix_ttft": prefix_ttft,
+        "ttft_ratio_p50": _ratio(project_ttft, prefix_ttft),  # the project's overhead on the same prompt
+        "prefix_saving_p50_ms": _difference(bare_ttft, prefix_ttft),  # what reusing the system message saves
+        "stages_p50_ms": _stages(rows),
         "project_total": ms("project", "total_s"),
         "bare_total": ms("bare", "total_s"),
         "project_gen_tokens_per_s": _mean(speeds("project")),
@@ -157,6 +170,24 @@ def _local_summary(rows: list[dict[str, Any]]) -> dict[str, object]:
         "same_text": sum(bool(r["same_text"]) for r in rows),
         "bare_prompt_tokens_per_s": _mean([s for r in rows if (s := r["bare_prompt_tokens_per_s"])]),
     }
+
+
+def _ratio(a: dict[str, object], b: dict[str, object]) -> float | None:
+    if a["p50_ms"] and b["p50_ms"]:
+        return round(a["p50_ms"] / b["p50_ms"], 3)  # type: ignore[operator]
+    return None
+
+
+def _difference(a: dict[str, object], b: dict[str, object]) -> float | None:
+    if a["p50_ms"] is None or b["p50_ms"] is None:
+        return None
+    return round(a["p50_ms"] - b["p50_ms"], 1)  # type: ignore[operator]
+
+
+def _stages(rows: list[dict[str, Any]]) -> dict[str, object]:
+    """Where a project answer's time goes: p50 ms from the question to each stage's end."""
+    names = dict.fromkeys(name for r in rows for name in r["timings_ms"])
+    return {name: summarize_ms([r["timings_ms"][name] for r in rows if name in r["timings_ms"]])["p50_ms"] for name in names}
 
 
 def _mean(values: list[float]) -> float | None:

@@ -179,30 +179,39 @@ def _local(local: dict[str, Any]) -> str:
         f"**Local backend** ({local['model']}, n_threads={local['n_threads']}, n_ctx={local['n_ctx']}, loaded in "
         f"{_num(local['load_s'])} s). Each question is answered by the project (`Assistant.stream`: retrieval, "
         "context, prompt, generation, citation check), then the exact `create_chat_completion` arguments it "
-        "sent are sent again straight to the same loaded `llama_cpp.Llama` (no retrieval, no framework). The "
-        "model state is reset before each run, so neither reuses the other's prompt evaluation.",
+        "sent are sent again straight to the same loaded `llama_cpp.Llama` (no retrieval, no framework), twice: "
+        "from nothing (bare) and with the same system message evaluated beforehand, untimed (bare+prefix). "
+        "The model state is reset before each run; the project restores its saved system-message state, as "
+        "it does when serving. The ratio compares the project with bare+prefix: the same prompt evaluation.",
         "",
-        "| question | prompt tokens | answer tokens | TTFT project / bare (s) | ratio | total project / bare (s) "
-        "| generation tok/s project / bare |",
+        "| question | prompt tokens | answer tokens | TTFT project / bare+prefix / bare (s) | ratio "
+        "| total project / bare (s) | generation tok/s project / bare |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in local["questions"]:
-        p, b = r["project"], r["bare"]
-        ratio = p["ttft_s"] / b["ttft_s"] if p["ttft_s"] and b["ttft_s"] else None
+        p, b, bp = r["project"], r["bare"], r.get("bare_prefix") or r["bare"]
+        ratio = p["ttft_s"] / bp["ttft_s"] if p["ttft_s"] and bp["ttft_s"] else None
         lines.append(
             f"| {r['question']} | {r['prompt_tokens']} | {r['answer_tokens']} "
-            f"| {_num(p['ttft_s'])} / {_num(b['ttft_s'])} "
+            f"| {_num(p['ttft_s'])} / {_num(bp['ttft_s'])} / {_num(b['ttft_s'])} "
             f"| {_num(ratio, digits=3)} | {_num(p['total_s'])} / {_num(b['total_s'])} "
             f"| {_num(p['gen_tokens_per_s'])} / {_num(b['gen_tokens_per_s'])} |"
         )
     lines += ["", (
-        f"p50 time to first token: project {_num(_s(s['project_ttft']['p50_ms']))} s, bare llama.cpp "
-        f"{_num(_s(s['bare_ttft']['p50_ms']))} s (ratio {_num(s['ttft_ratio_p50'], digits=3)}). Total p50: project "
+        f"p50 time to first token: project {_num(_s(s['project_ttft']['p50_ms']))} s, bare llama.cpp with the "
+        f"system message evaluated {_num(_s(s['bare_prefix_ttft']['p50_ms']))} s (ratio "
+        f"{_num(s['ttft_ratio_p50'], digits=3)}), bare llama.cpp from nothing {_num(_s(s['bare_ttft']['p50_ms']))} s "
+        f"(reusing the system message saves {_num(s['prefix_saving_p50_ms'])} ms). Where the project's time goes "
+        f"(p50 ms from the question): {_stage_text(s['stages_p50_ms'])}. Total p50: project "
         f"{_num(_s(s['project_total']['p50_ms']))} s, bare {_num(_s(s['bare_total']['p50_ms']))} s. Generation "
         f"{_num(s['project_gen_tokens_per_s'])} tok/s (project) vs {_num(s['bare_gen_tokens_per_s'])} tok/s (bare). "
         f"Same answer text in both runs for {s['same_text']} of {s['questions']} questions (greedy decoding)."
     )]
     return "\n".join(lines)
+
+
+def _stage_text(stages: dict[str, Any]) -> str:
+    return ", ".join(f"{name} {_num(ms)}" for name, ms in stages.items())
 
 
 def _startup(rows: list[dict[str, Any]]) -> str:
