@@ -13,7 +13,11 @@ from pathlib import Path
 
 from tests.live import free_port
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+def _pg_bin() -> Path:
+    """Debian's programs folder: PostgreSQL 15 on bookworm, else the newest one installed."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    preferred = [p for p in found if p.parts[-3] == "15"] or found
+    return preferred[-1].parent if preferred else Path("/usr/lib/postgresql/15/bin")
 
 
 def _as_postgres() -> list[str]:
@@ -24,21 +28,22 @@ def _as_postgres() -> list[str]:
 @contextlib.contextmanager
 def cluster() -> Iterator[str]:
     """Start a fresh cluster (trust auth, loopback only) and yield its URL; stopped and removed afterwards."""
-    if not (PG_BIN / "initdb").exists():
+    pg_bin = _pg_bin()
+    if not (pg_bin / "initdb").exists():
         raise RuntimeError("PostgreSQL 15 ontbreekt: run `make postgres` (Debian's postgresql package).")
     root = Path(tempfile.mkdtemp(prefix="welzijn-pg-"))
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     data, port = root / "data", free_port()
     try:
-        subprocess.run([*_as_postgres(), str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+        subprocess.run([*_as_postgres(), str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
                         "-E", "UTF8", "--no-sync"], check=True, capture_output=True, timeout=120)
         options = f"-h 127.0.0.1 -p {port} -k {root} -c max_connections=200"
-        subprocess.run([*_as_postgres(), str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options,
+        subprocess.run([*_as_postgres(), str(pg_bin / "pg_ctl"), "-D", str(data), "-o", options,
                         "-l", str(root / "log"), "-w", "-t", "60", "start"], check=True, capture_output=True, timeout=90)
         yield f"postgresql://postgres@127.0.0.1:{port}"
     finally:
-        subprocess.run([*_as_postgres(), str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+        subprocess.run([*_as_postgres(), str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True, timeout=60)
         shutil.rmtree(root, ignore_errors=True)
 
