@@ -70,3 +70,26 @@ def test_two_knowledge_replicas_on_one_chroma_server_switch_without_restart(
     assert reader.retrieve(new_article.QUESTION)[0].source == new_article.NAME  # BM25 and Chroma of the new version
     assert before.retrieve(new_article.QUESTION)[0].source != new_article.NAME  # a pinned snapshot keeps its version
     assert time.monotonic() - began < 5
+
+
+def test_an_answering_replica_reads_the_shared_pointer_at_most_once_per_poll_interval(
+    tmp_path, postgres_url, fake_embedder, monkeypatch
+):
+    from assistant.db.shared_index import SharedIndex
+    from assistant.rag.retriever import Knowledge
+    from ingest.pipeline import run_ingest
+
+    settings = replica(tmp_path, "a", postgres_url, index_poll_seconds=0.5)
+    first = run_ingest(settings, embedder=fake_embedder)
+    second = ArticleLibrary(settings, fake_embedder).add([(new_article.NAME, io.BytesIO(new_article.TEXT.encode()))])
+    knowledge = Knowledge(settings.storage, settings.retrieval, fake_embedder)
+    reads = []
+    live = SharedIndex.live
+    monkeypatch.setattr(SharedIndex, "live", lambda self: reads.append(1) or live(self))
+    assert {knowledge.version() for _ in range(20)} == {second.version} and len(reads) == 1
+    SharedIndex(settings.storage).activate(first.version)  # as another replica would: this process is not told
+    assert knowledge.version() == second.version
+    time.sleep(0.6)
+    assert knowledge.version() == first.version and len(reads) == 2
+    IndexStore(settings.storage).activate(second.version)  # a change by this process is seen at once
+    assert knowledge.version() == second.version
