@@ -19,7 +19,7 @@ WHEEL_CACHE ?= $(HOME)/.cache/welzijn-assistant/wheels/llama-$(LLAMA_VERSION)-av
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test test-fast install index llama-wheel browser axe clean
+.PHONY: run test test-fast install index llama-wheel browser axe postgres clean
 
 run: install index
 	$(BIN)/welzijn serve
@@ -51,17 +51,23 @@ index: install
 	$(BIN)/welzijn ingest
 
 # Everything, real models and real browser included (CI runs this).
-test: install browser axe
+test: install browser axe postgres
 	$(BIN)/pytest -q -m "slow or not slow"
 
-# The quick loop while developing: no real models, no browser.
-test-fast: install
+# The quick loop while developing: no real models, no browser (a throwaway PostgreSQL starts in ~1.5 s).
+test-fast: install postgres
 	$(BIN)/pytest -q
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Debian's chromium for the browser tests…"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# The database tests start throwaway PostgreSQL clusters (15 on bookworm) from Debian's package; none is left running.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "Installing Debian's postgresql for the database tests…"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
 
 # axe-core (accessibility rules) for the browser tests, from the npm registry into a gitignored folder.
 AXE_VERSION := 4.14.1
