@@ -9,7 +9,7 @@ from assistant.rag.citations import check_answer, claim_problem
 from assistant.rag.evidence import rank, select
 from assistant.rag.grounding import ground
 from assistant.rag.keyterms import KeyTerms
-from assistant.rag.prompts import answer_grammar, format_evidence
+from assistant.rag.prompts import answer_grammar, format_evidence, without_labels
 from assistant.text.answer_form import numbers_in, occurs
 from assistant.text.attribution import claimed_holders, same_person
 
@@ -48,6 +48,14 @@ def test_each_item_is_exact_article_text_with_who_says_it():
     shown = format_evidence(g)
     assert shown.splitlines()[0].startswith("[1] Lex Staal (2019) zegt: ‘Dat is nog best een zoektocht")
     assert "Welzijnsdirecteuren" not in shown  # titles cost tokens; the citations show them
+
+
+def test_a_copied_label_leaves_the_quote_and_nothing_else_is_touched():
+    g = grounded("Wie noemt preventie nog best een zoektocht in de wijk?")
+    copied = "Lex Staal (2019) zegt: ‘Dat is nog best een zoektocht’ [1]. Lex Staal zegt: Het vraagt aanwezigheid [1]."
+    assert without_labels(copied, g) == "‘Dat is nog best een zoektocht’ [1]. Het vraagt aanwezigheid [1]."
+    own = "Lex Staal zegt dat preventie nog een zoektocht is [1]."
+    assert without_labels(own, g) == own
 
 
 def test_the_budget_keeps_the_best_item_and_drops_the_rest():

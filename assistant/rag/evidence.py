@@ -38,7 +38,7 @@ _FRAME = content_stems(
     "zegt zeggen vindt vinden volgens noemt noemen beschrijf beschrijft geef leg uit waarom welke wat wie hoe "
     "artikel artikelen auteur schrijft schreef schrijver stelt stellen bedoelt bedoeld mening visie precies "
     "eigenlijk hoeveel hoe vaak wanneer percentage according say says think article author describe mention "
-    "mentions explain which how many much when geeft geven gaf rol speelt spelen"
+    "mentions explain which how many much when geeft geven gaf rol speelt spelen doet doen deed"
 )
 # "volgens de voorzitter van de MO-groep", "volgens het verslag van C3": who says it, as a name does.
 _SOURCE = re.compile(r"\bvolgens\s+(?:de|het)\s+([\w-]+(?:\s+van\s+(?:de\s+|het\s+)?[A-Z][\w-]*)?)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from assistant.core.types import Passage
@@ -89,15 +90,31 @@ def format_evidence(ground: Ground) -> str:
     """
     blocks = []
     for n, passage in enumerate(ground.passages, 1):
-        speakers, author = ground.speakers[n - 1], ground.authors[n - 1]
-        who, verb = ", ".join(speakers) or author or "De auteur", "schrijft"
-        if speakers and speakers[0] != author:
-            verb = "zegt"
-        if passage.is_comment:
-            who, verb = "Een lezer", "reageert"
+        who, verb = _label(ground, n)
         year = f" ({ground.years[n - 1]})" if ground.years[n - 1] else ""
         blocks.append(f"[{n}] {who}{year} {verb}: {' '.join(passage.text.split())}")
     return "\n".join(blocks)
+
+
+def _label(ground: Ground, n: int) -> tuple[str, str]:
+    """Who speaks in item n and the verb that says how: "Lex Staal", "zegt"."""
+    speakers, author = ground.speakers[n - 1], ground.authors[n - 1]
+    if ground.passages[n - 1].is_comment:
+        return "Een lezer", "reageert"
+    verb = "zegt" if speakers and speakers[0] != author else "schrijft"
+    return ", ".join(speakers) or author or "De auteur", verb
+
+
+def without_labels(answer: str, ground: Ground) -> str:
+    """The answer without evidence labels the model copied ("Jet Bussemaker (2010) schrijft: …").
+
+    The label says who speaks in the prompt; copied into the answer it is a heading glued to a quote.
+    The citation already shows who says the quote, so the sentence keeps only the quote.
+    """
+    for n in range(1, len(ground) + 1):
+        who, verb = _label(ground, n)
+        answer = re.sub(rf"{re.escape(who)}(?:\s*\(\d{{4}}\))?\s+{verb}:\s*", "", answer)
+    return answer
 
 
 def format_history(history: list[dict[str, str]]) -> str:
