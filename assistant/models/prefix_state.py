@@ -9,6 +9,7 @@ after each system message and puts it back before a generation whose state does 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -21,16 +22,19 @@ MAX_STATES = 4  # distinct system messages kept (the answer prompt, the old pass
 
 def render(llama: Any, messages: Sequence[dict[str, str]], generation_prompt: bool = True) -> str:
     """The messages in the model's own chat template, as llama.cpp will evaluate them."""
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
     template = llama.metadata.get("tokenizer.chat_template")
     if not template:
         turns = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
         return turns + ("<|im_start|>assistant\n" if generation_prompt else "")
-    formatter = Jinja2ChatFormatter(
-        template=template, eos_token="", bos_token="", add_generation_prompt=generation_prompt
-    )
-    return formatter(messages=list(messages)).prompt
+    return _formatter(template, generation_prompt)(messages=list(messages)).prompt
+
+
+@functools.lru_cache(maxsize=8)
+def _formatter(template: str, generation_prompt: bool) -> Any:
+    """The chat template, compiled once (Jinja compiles it anew for every formatter it builds)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    return Jinja2ChatFormatter(template=template, eos_token="", bos_token="", add_generation_prompt=generation_prompt)
 
 
 class PrefixStates:
