@@ -1,0 +1,126 @@
+"""Real servers for the tests, each on a free loopback port and stopped afterwards: Redis, PostgreSQL, Chroma
+(the benchmark's `chroma_server`), the llama.cpp server and `welzijn serve` replicas. Each helper is a context
+manager that yields its address."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from evals.bench.servers import chroma_server, stop, venv_script  # noqa: F401  (chroma_server: for the tests)
+from tests.live import free_port
+
+POSTGRES_BIN = Path("/usr/lib/postgresql")
+
+
+def wait_until_up(proc: subprocess.Popen, port: int, what: str, timeout: float = 60, path: str | None = None) -> None:
+    """Wait until `port` accepts connections (and `path` answers 200, when given); fail if the process dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"{what} stopped at start (exit {proc.returncode})")
+        try:
+            if path is None:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5).status_code == 200:
+                return
+        except (OSError, httpx.HTTPError):
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"{what} did not start within {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def running(cmd: list[str], log: Path, env: dict[str, str] | None = None, **popen) -> Iterator[subprocess.Popen]:
+    """`cmd` as a child process writing to `log`; terminated (then killed) on exit."""
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, **popen)
+    try:
+        yield proc
+    finally:
+        stop(proc)
+
+
+def require(program: str) -> str:
+    path = shutil.which(program) or shutil.which(program, path="/usr/sbin:/usr/bin")
+    if path is None:
+        pytest.fail(f"{program} is missing: `make test` installs it (Debian package)")
+    return path
+
+
+@contextlib.contextmanager
+def redis_server(folder: Path, port: int | None = None) -> Iterator[str]:
+    """Debian's redis-server, without persistence; yields its redis:// URL."""
+    port = port or free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    cmd = [require("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+           "--dir", str(folder)]
+    with running(cmd, folder / "redis.log") as proc:
+        wait_until_up(proc, port, "redis-server")
+        yield f"redis://127.0.0.1:{port}/0"
+
+
+@contextlib.contextmanager
+def postgres_server(folder: Path) -> Iterator[str]:
+    """A throwaway PostgreSQL cluster run by the `postgres` user (it refuses root); yields a database URL."""
+    versions = sorted(POSTGRES_BIN.glob("*/bin/initdb"))
+    if not versions:
+        pytest.fail("PostgreSQL is missing: `make test` installs it (Debian package postgresql)")
+    pg = versions[-1].parent
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o777)
+    data = folder / "pgdata"
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    subprocess.run([*as_postgres, str(pg / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+                   check=True, capture_output=True)
+    port = free_port()
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run([*as_postgres, str(pg / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "pg.log"),
+                    "-w", "start"], check=True, capture_output=True)
+    try:
+        subprocess.run([*as_postgres, str(pg / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                        "welzijn"], check=True, capture_output=True)
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/welzijn"
+    finally:
+        subprocess.run([*as_postgres, str(pg / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+
+
+def welzijn_env(data_dir: Path, **settings: object) -> dict[str, str]:
+    """The environment of a `welzijn` child process: offline, its own data folder, WELZIJN_<NAME> settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WELZIJN_")}
+    env |= {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
+            "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False",
+            "WELZIJN_DATA_DIR": str(data_dir)}
+    env |= {f"WELZIJN_{name.upper()}": str(value) for name, value in settings.items()}
+    return env
+
+
+@contextlib.contextmanager
+def llm_server(folder: Path, env: dict[str, str], port: int) -> Iterator[str]:
+    """`welzijn llm-server` (llama-cpp-python's OpenAI-compatible server); yields its /v1 URL."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cmd = [str(venv_script("welzijn")), "llm-server", "--host", "127.0.0.1", "--port", str(port)]
+    with running(cmd, folder / "llm-server.log", env=env) as proc:
+        wait_until_up(proc, port, "welzijn llm-server", timeout=120, path="/v1/models")
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+@contextlib.contextmanager
+def replica(name: str, folder: Path, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A `welzijn serve` process on a free port, once /api/health answers; yields its URL and the process."""
+    port = free_port()
+    cmd = [str(venv_script("welzijn")), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with running(cmd, folder / f"replica-{name}.log", env=env) as proc:
+        wait_until_up(proc, port, f"replica {name}", timeout=180, path="/api/health")
+        yield f"http://127.0.0.1:{port}", proc
