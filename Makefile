@@ -19,7 +19,7 @@ WHEEL_CACHE ?= $(HOME)/.cache/welzijn-assistant/wheels/llama-$(LLAMA_VERSION)-av
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test test-fast install index llama-wheel browser axe clean
+.PHONY: run test test-fast install index llama-wheel browser axe redis postgresql clean
 
 run: install index
 	$(BIN)/welzijn serve
@@ -51,7 +51,7 @@ index: install
 	$(BIN)/welzijn ingest
 
 # Everything, real models and real browser included (CI runs this).
-test: install browser axe
+test: install browser axe redis postgresql
 	$(BIN)/pytest -q -m "slow or not slow"
 
 # The quick loop while developing: no real models, no browser.
@@ -62,6 +62,18 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Debian's chromium for the browser tests…"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# Servers of the topology test (tests/test_topology.py) and the shared rate limit: Debian's packages, one
+# target each. The tests start their own throwaway instances on loopback ports.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "Installing Debian's redis-server for the shared rate-limit tests…"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
+
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "Installing Debian's postgresql for the database tests…"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
 
 # axe-core (accessibility rules) for the browser tests, from the npm registry into a gitignored folder.
 AXE_VERSION := 4.14.1

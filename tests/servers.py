@@ -9,8 +9,9 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -22,8 +23,11 @@ from tests.live import free_port
 POSTGRES_BIN = Path("/usr/lib/postgresql")
 
 
-def wait_until_up(proc: subprocess.Popen, port: int, what: str, timeout: float = 60, path: str | None = None) -> None:
-    """Wait until `port` accepts connections (and `path` answers 200, when given); fail if the process dies."""
+def wait_until_up(
+    proc: subprocess.Popen, port: int, what: str, timeout: float = 60, path: str | None = None,
+    ready: Callable[[httpx.Response], bool] = lambda response: response.status_code == 200,
+) -> None:
+    """Wait until `port` accepts connections (and GET `path` is `ready`, when given); fail if the process dies."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -32,7 +36,7 @@ def wait_until_up(proc: subprocess.Popen, port: int, what: str, timeout: float =
             if path is None:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 return
-            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5).status_code == 200:
+            if ready(httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)):
                 return
         except (OSError, httpx.HTTPError):
             pass
@@ -71,29 +75,37 @@ def redis_server(folder: Path, port: int | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def postgres_server(folder: Path) -> Iterator[str]:
-    """A throwaway PostgreSQL cluster run by the `postgres` user (it refuses root); yields a database URL."""
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster run by the `postgres` user (it refuses root), in its own temp folder
+    (pytest's are closed to other users); yields a database URL."""
     versions = sorted(POSTGRES_BIN.glob("*/bin/initdb"))
     if not versions:
         pytest.fail("PostgreSQL is missing: `make test` installs it (Debian package postgresql)")
     pg = versions[-1].parent
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o777)
-    data = folder / "pgdata"
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    subprocess.run([*as_postgres, str(pg / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-                   check=True, capture_output=True)
-    port = free_port()
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*as_postgres, str(pg / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "pg.log"),
-                    "-w", "start"], check=True, capture_output=True)
+    folder = Path(tempfile.mkdtemp(prefix="welzijn-pg-"))
+    as_postgres = []
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    data, port = folder / "data", free_port()
+
+    def pg_run(*cmd: str) -> None:
+        done = subprocess.run([*as_postgres, *cmd], capture_output=True, text=True)
+        if done.returncode:
+            pytest.fail(f"{Path(cmd[0]).name} failed: {done.stderr[-1000:]}")
+
     try:
-        subprocess.run([*as_postgres, str(pg / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-                        "welzijn"], check=True, capture_output=True)
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/welzijn"
+        pg_run(str(pg / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        pg_run(str(pg / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "pg.log"), "-w", "start")
+        try:
+            pg_run(str(pg / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "welzijn")
+            yield f"postgresql://postgres@127.0.0.1:{port}/welzijn"
+        finally:
+            subprocess.run([*as_postgres, str(pg / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                           capture_output=True)
     finally:
-        subprocess.run([*as_postgres, str(pg / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def welzijn_env(data_dir: Path, **settings: object) -> dict[str, str]:
@@ -118,9 +130,10 @@ def llm_server(folder: Path, env: dict[str, str], port: int) -> Iterator[str]:
 
 @contextlib.contextmanager
 def replica(name: str, folder: Path, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A `welzijn serve` process on a free port, once /api/health answers; yields its URL and the process."""
+    """A `welzijn serve` process on a free port, once warmed up (/api/health: ok); yields its URL and the process."""
     port = free_port()
     cmd = [str(venv_script("welzijn")), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with running(cmd, folder / f"replica-{name}.log", env=env) as proc:
-        wait_until_up(proc, port, f"replica {name}", timeout=180, path="/api/health")
+        wait_until_up(proc, port, f"replica {name}", timeout=180, path="/api/health",
+                      ready=lambda response: response.status_code == 200 and response.json()["status"] == "ok")
         yield f"http://127.0.0.1:{port}", proc

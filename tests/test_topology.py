@@ -1,0 +1,208 @@
+"""Two `welzijn serve` replicas sharing real servers, as a site owner would run them behind a proxy.
+
+Started on loopback ports: PostgreSQL (a throwaway cluster), Redis, `chroma run`, the llama.cpp server
+(`welzijn llm-server`) and replicas A and B, each with its own data folder but the same database, Redis,
+Chroma and LLM server. The requests carry `X-Forwarded-For` as a proxy in front would: each load request
+is another visitor, the rate-limit check is one visitor. The tests run in file order on one cluster; the
+last one kills replica A. Load figures (1 vs 2 replicas) go to test-artifacts/topology.json.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from evals.bench.servers import venv_script
+from tests.conftest import MODELS, REPO, SEEDS
+from tests.live import free_port
+from tests.new_article import ANSWER_WORD, NAME, QUESTION, TEXT
+from tests.servers import chroma_server, llm_server, postgres_server, redis_server, replica, welzijn_env
+
+pytestmark = pytest.mark.slow
+
+LIMIT = 12  # requests per visitor per minute, for the whole cluster
+ADMIN_TOKEN = "topologie-beheer-7Qx9-Kaas"
+ARTIFACTS = REPO / "test-artifacts"
+QUESTIONS = [
+    "Welke vier typen burgers onderscheidt de WRR?",
+    "Wie schreef het discussiestuk De welzijnssector in beeld?",
+    "Waarom is individuele hulpverlening volgens Moerbeek dweilen met de kraan open?",
+    "Wat blijkt volgens Lex Staal uit Schots onderzoek?",
+    "Wat blijkt uit het onderzoek van SEO naar ouderenadviseurs?",
+]
+EXTRACTIVE_LOAD = 30  # requests per load phase
+CLIENTS = 4  # concurrent clients of the load
+_visitors = itertools.count(1)
+
+
+def visitor() -> dict[str, str]:
+    """Another visitor's address, as the proxy in front passes it on (uvicorn trusts it from 127.0.0.1)."""
+    n = next(_visitors)
+    return {"X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"}
+
+
+class Cluster:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.urls: dict[str, str] = {}
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.env: dict[str, dict[str, str]] = {}
+        self.answered: dict[str, list[str]] = {"A": [], "B": []}  # questions each replica answered with 200
+        self.figures: dict[str, dict] = {}
+
+    def ask(self, name: str, question: str, backend: str | None = "extractive", timeout: float = 120) -> httpx.Response:
+        body = {"question": question} | ({"backend": backend} if backend else {})
+        response = httpx.post(f"{self.urls[name]}/api/ask", json=body, headers=visitor(), timeout=timeout)
+        if response.status_code == 200:
+            self.answered[name].append(question)
+        return response
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("topology")
+    cluster = Cluster(folder)
+    with (
+        postgres_server() as database_url,
+        redis_server(folder / "redis") as redis_url,
+        chroma_server(folder / "chroma") as chroma_port,
+    ):
+        shared = {
+            "database_url": database_url, "redis_url": redis_url, "chroma_host": "127.0.0.1", "chroma_port": chroma_port,
+            "backend": "openai", "openai_url": f"http://127.0.0.1:{free_port()}/v1", "max_answer_tokens": 120,
+            "rate_limit_per_minute": LIMIT, "admin_token": ADMIN_TOKEN, "sources": json.dumps([str(SEEDS)]),
+            "local_model_path": MODELS / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        }
+        for name in "AB":
+            data = folder / f"data-{name}"
+            data.mkdir()
+            (data / "models").symlink_to(MODELS.resolve(), target_is_directory=True)  # the embedding model
+            cluster.env[name] = welzijn_env(data, **shared)
+        llm_port = int(shared["openai_url"].rsplit(":", 1)[1].split("/")[0])
+        with llm_server(folder, cluster.env["A"], llm_port):
+            ingest = subprocess.run([str(venv_script("welzijn")), "ingest"], env=cluster.env["A"], capture_output=True,
+                                    text=True, timeout=300)
+            assert ingest.returncode == 0, ingest.stderr[-2000:]
+            share_index_files(folder / "data-A", folder / "data-B")
+            with replica("A", folder, cluster.env["A"]) as (url_a, proc_a), \
+                    replica("B", folder, cluster.env["B"]) as (url_b, proc_b):
+                cluster.urls, cluster.procs = {"A": url_a, "B": url_b}, {"A": proc_a, "B": proc_b}
+                yield cluster
+    write_figures(cluster.figures)
+
+
+def share_index_files(source: Path, target: Path) -> None:
+    """Until the live index version is kept in the database: B starts from A's index pointer and manifests."""
+    shutil.copytree(source / "index", target / "index")
+
+
+# --- the shared rate limit -------------------------------------------------------------------------------------
+
+
+def test_the_rate_limit_is_one_limit_for_both_replicas(cluster):
+    one = {"X-Forwarded-For": "203.0.113.50"}
+    codes = [httpx.get(f"{cluster.urls[name]}/api/articles", headers=one, timeout=30).status_code
+             for name in itertools.islice(itertools.cycle("AB"), LIMIT + 4)]
+    # Per-process counts would let 2 x LIMIT through; one shared count stops the visitor at LIMIT.
+    assert codes == [200] * LIMIT + [429] * 4
+    other = httpx.get(f"{cluster.urls['B']}/api/articles", headers={"X-Forwarded-For": "203.0.113.51"}, timeout=30)
+    assert other.status_code == 200
+
+
+# --- load: 1 replica, then 2 ------------------------------------------------------------------------------------
+
+
+def run_load(cluster: Cluster, names: str, questions: list[str], backend: str | None, clients: int) -> dict:
+    """`questions` spread round-robin over the replicas `names` by `clients` concurrent clients; the figures."""
+    def one(item: tuple[str, str]) -> tuple[float, httpx.Response]:
+        began = time.perf_counter()
+        response = cluster.ask(item[0], item[1], backend=backend, timeout=300)
+        return time.perf_counter() - began, response
+
+    work = list(zip(itertools.cycle(names), questions))
+    load_before = os.getloadavg()[0]  # other work on the machine skews the figures: recorded with them
+    began = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(one, work))
+    seconds = time.perf_counter() - began
+    assert [r.status_code for _, r in results] == [200] * len(work), [r.text[:200] for _, r in results]
+    for _, response in results:
+        answer = response.json()
+        assert answer["backend"] == (backend or "openai") and not answer.get("notice"), answer
+        assert answer["citations"] and not answer["refused"], answer
+    latencies = sorted(s * 1000 for s, _ in results)
+    return {
+        "replicas": len(names), "requests": len(work), "clients": clients, "seconds": round(seconds, 2),
+        "requests_per_s": round(len(work) / seconds, 2), "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(latencies[max(0, round(0.95 * len(latencies)) - 1)], 1),
+        "load_average_before": round(load_before, 2),
+    }
+
+
+def test_load_extractive_one_then_two_replicas(cluster):
+    questions = list(itertools.islice(itertools.cycle(QUESTIONS), EXTRACTIVE_LOAD))
+    run_load(cluster, "AB", questions[:CLIENTS], "extractive", CLIENTS)  # first requests of each replica
+    one = run_load(cluster, "A", questions, "extractive", CLIENTS)
+    two = run_load(cluster, "AB", questions, "extractive", CLIENTS)
+    cluster.figures["extractive"] = {"1": one, "2": two}
+    print(f"\nextractive, 1 replica: {one}\nextractive, 2 replicas: {two}")
+
+
+def test_load_through_the_shared_llm_server_one_then_two_replicas(cluster):
+    one = run_load(cluster, "A", QUESTIONS[:2], None, 2)
+    two = run_load(cluster, "AB", QUESTIONS[2:4], None, 2)
+    cluster.figures["llm"] = {"1": one, "2": two}
+    print(f"\nLLM, 1 replica: {one}\nLLM, 2 replicas: {two}")
+
+
+# --- killing a replica under load -------------------------------------------------------------------------------
+
+
+def test_killing_replica_a_mid_load_costs_replica_b_nothing(cluster):
+    questions = [f"{q} (vraag {i})" for i, q in enumerate(itertools.islice(itertools.cycle(QUESTIONS), 16))]
+    b_before = len(cluster.answered["B"])
+
+    def one(item: tuple[str, str]) -> tuple[str, int | None]:
+        name, question = item
+        try:
+            return name, cluster.ask(name, question, timeout=60).status_code
+        except httpx.HTTPError:
+            return name, None  # replica A went away
+
+    with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
+        futures = [pool.submit(one, item) for item in zip(itertools.cycle("AB"), questions)]
+        while sum(f.done() for f in futures) < 4:
+            time.sleep(0.05)
+        cluster.procs["A"].kill()
+        results = [f.result() for f in futures]
+    assert cluster.procs["A"].wait(10) != 0
+    assert [code for name, code in results if name == "B"] == [200] * 8  # B answered every one of its questions
+    assert any(code is None for name, code in results if name == "A")  # A died mid-load
+    assert len(cluster.answered["B"]) == b_before + 8
+    recorded = recorded_questions(cluster, "B")
+    assert all(q in recorded for q in cluster.answered["B"])  # and recorded every answer it gave
+
+
+def recorded_questions(cluster: Cluster, name: str) -> list[str]:
+    """The questions in replica `name`'s conversation log."""
+    log = cluster.folder / f"data-{name}" / "conversations.jsonl"
+    return [json.loads(line)["question"] for line in log.read_text().splitlines() if line.strip()]
+
+
+def write_figures(figures: dict) -> None:
+    if not figures:
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    figures = {"cpu_cores": os.cpu_count(), "note": "loopback, one machine; see README 'Scaling up'"} | figures
+    (ARTIFACTS / "topology.json").write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"\ntopology figures: {json.dumps(figures)}")
