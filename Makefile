@@ -19,7 +19,7 @@ WHEEL_CACHE ?= $(HOME)/.cache/welzijn-assistant/wheels/llama-$(LLAMA_VERSION)-av
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test test-fast install index llama-wheel browser axe redis postgresql clean
+.PHONY: run test test-fast install index llama-wheel browser axe redis postgres clean
 
 run: install index
 	$(BIN)/welzijn serve
@@ -51,11 +51,11 @@ index: install
 	$(BIN)/welzijn ingest
 
 # Everything, real models and real browser included (CI runs this).
-test: install browser axe redis postgresql
+test: install browser axe redis postgres
 	$(BIN)/pytest -q -m "slow or not slow"
 
-# The quick loop while developing: no real models, no browser.
-test-fast: install
+# The quick loop while developing: no real models, no browser (a throwaway PostgreSQL starts in ~1.5 s).
+test-fast: install postgres
 	$(BIN)/pytest -q
 
 browser:
@@ -63,14 +63,14 @@ browser:
 		echo "Installing Debian's chromium for the browser tests…"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-# Servers of the topology test (tests/test_topology.py) and the shared rate limit: Debian's packages, one
-# target each. The tests start their own throwaway instances on loopback ports.
+# The shared rate-limit and topology tests start throwaway Redis servers on loopback ports from Debian's package.
 redis:
 	@command -v redis-server >/dev/null 2>&1 || { \
 		echo "Installing Debian's redis-server for the shared rate-limit tests…"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
 
-postgresql:
+# The database tests start throwaway PostgreSQL clusters (15 on bookworm) from Debian's package; none is left running.
+postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 		echo "Installing Debian's postgresql for the database tests…"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql >/dev/null; }

@@ -2,13 +2,17 @@
 
 Every change (upload, delete, rollback) runs the normal ingest over the new set of files, so it becomes a
 new index version through the atomic publish. Each file is also kept by content hash in an article
-store, from which a rollback puts the folder back as that version had it.
+store, from which a rollback puts the folder back as that version had it. With a database URL the files are
+kept in the database too, so a replica can restore what another one published; each change is also an
+admin-action record (`assistant.db.records`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
+import logging
 import math
 import os
 import re
@@ -23,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from assistant.core.errors import NotFound, WelzijnError, storage_error
+from assistant.db.records import RecordLog
 from ingest import loaders
 from ingest.pipeline import read_article, run_ingest
 from ingest.store import IndexInfo, IndexStore
@@ -31,6 +36,7 @@ if TYPE_CHECKING:
     from assistant.core.settings import Settings
     from assistant.models.embedder import LazyEmbedder
 
+log = logging.getLogger(__name__)
 _SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f\x7f]{1,200}$")
 
 
@@ -113,13 +119,14 @@ class ArticleLibrary:
         """The kept index versions, newest first, each with what changed against the one before it."""
         live = self.store.current()
         infos = self.store.versions()
+        shared = self.store.shared.file_hashes() if self.store.shared else set()
         entries = []
         for info, older in zip(infos, [*infos[1:], None][: len(infos)], strict=True):
             before = older.files if older else {}
             entries.append(VersionEntry(
                 info.version, info.created, len(info.files), info.chunks,
                 live is not None and info.version == live.version,
-                all((self.blobs / sha).is_file() for sha in info.files.values()),
+                all((self.blobs / sha).is_file() or sha in shared for sha in info.files.values()),
                 oldest=older is None,
                 added=tuple(sorted(set(info.files) - set(before))) if older else (),
                 removed=tuple(sorted(set(before) - set(info.files))),
@@ -135,7 +142,7 @@ class ArticleLibrary:
             try:
                 outcomes, good = self._stage(uploads, staging)
                 if not good:
-                    return Change(tuple(outcomes), _version(current), changed=False)
+                    return self._audited("upload", Change(tuple(outcomes), _version(current), changed=False))
                 kept = [p for p in self._files() if p.name not in good]
                 for path in good.values():
                     self._keep_blob(path)  # before the publish: a crash after it can still restore the folder
@@ -143,7 +150,7 @@ class ArticleLibrary:
                 for name, path in good.items():
                     os.replace(path, self.folder / name)
                 self._drop_unused_blobs()
-                return Change(tuple(outcomes), report.version, changed=not report.up_to_date)
+                return self._audited("upload", Change(tuple(outcomes), report.version, changed=not report.up_to_date))
             except OSError as exc:
                 raise storage_error(self.folder, exc) from exc
             finally:
@@ -160,7 +167,7 @@ class ArticleLibrary:
             report = run_ingest(self.settings, kept, embedder=self.embedder)
             (self.folder / source).unlink(missing_ok=True)
             self._drop_unused_blobs()
-            return Change((FileOutcome(source, False, "Verwijderd."),), report.version, changed=True)
+            return self._audited("delete", Change((FileOutcome(source, False, "Verwijderd."),), report.version, changed=True))
 
     def activate(self, version: str) -> IndexInfo:
         """Roll back (or forward) to a kept version; the folder follows."""
@@ -172,7 +179,20 @@ class ArticleLibrary:
                 raise WelzijnError(f"De bestanden van indexversie {version} zijn niet bewaard; terugzetten kan niet.")
             info = self.store.activate(version)
             self._sync(info)
+            self._audit({"action": "rollback", "version": info.version, "files": sorted(info.files)})
             return info
+
+    def _audited(self, action: str, change: Change) -> Change:
+        files = [{"name": f.name, "added": f.added, "refused": f.refused, "message": f.message} for f in change.files]
+        self._audit({"action": action, "version": change.version, "changed": change.changed, "files": files})
+        return change
+
+    def _audit(self, record: dict) -> None:
+        """An admin-action record; the change itself is done, so a failing database is only logged."""
+        try:
+            RecordLog(self.settings.storage, "admin").append({"channel": "beheer", **record})
+        except WelzijnError as exc:
+            log.warning("beheeractie niet vastgelegd: %s", exc)
 
     # The folder and the article store
     @contextmanager
@@ -186,10 +206,11 @@ class ArticleLibrary:
             raise storage_error(self.settings.storage.data_dir, exc) from exc
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            current = self.store.current()
-            if current is not None and sync:
-                self._sync(current)
-            yield current
+            with self.store.shared.exclusive("articles") if self.store.shared else contextlib.nullcontext():
+                current = self.store.current()
+                if current is not None and sync:
+                    self._sync(current)
+                yield current
         finally:
             os.close(lock)
 
@@ -234,6 +255,8 @@ class ArticleLibrary:
                 continue
             blob = self.blobs / sha
             if not blob.is_file():
+                self._fetch_blob(sha)
+            if not blob.is_file():
                 found = self._find_in_sources(name, sha)
                 if found is None:
                     raise WelzijnError(f"Het bestand {name} van de live index is nergens meer te vinden.")
@@ -255,11 +278,26 @@ class ArticleLibrary:
         shutil.copyfile(path, tmp)
         now = time.time()
         os.utime(tmp, (now, now))  # the blob's time is when the article first came in
+        if self.store.shared is not None:  # other replicas restore it from there
+            self.store.shared.keep_file(blob.name, tmp.read_bytes(), now)
         os.replace(tmp, blob)
+
+    def _fetch_blob(self, sha: str) -> None:
+        """A file another replica kept, from the database into this replica's article store."""
+        found = self.store.shared.file(sha) if self.store.shared else None
+        if found is None:
+            return
+        content, added = found
+        tmp = self.blobs / f".{sha}.tmp"
+        tmp.write_bytes(content)
+        os.utime(tmp, (added, added))
+        os.replace(tmp, self.blobs / sha)
 
     def _drop_unused_blobs(self) -> None:
         """Forget files no kept version and no current file uses."""
         used = {sha for info in self.store.versions() for sha in info.files.values()}
+        if self.store.shared is not None:
+            self.store.shared.forget_files(used)
         for blob in self.blobs.iterdir():
             if blob.name not in used:
                 blob.unlink(missing_ok=True)

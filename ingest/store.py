@@ -1,7 +1,9 @@
-"""A versioned index: each ingest writes a complete new version, then flips one pointer file.
+"""A versioned index: each ingest writes a complete new version, then flips one pointer.
 
-A kill or an error at any moment leaves `CURRENT` pointing at a complete version, so readers always
-see either the old index or the new one, never a half-written one.
+The pointer is the `CURRENT` file, or with a database URL a row in the database that every replica reads
+(the versions' manifests are there too; vectors are in Chroma). A kill or an error at any moment leaves the
+pointer at a complete version, so readers always see either the old index or the new one, never a
+half-written one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.core.errors import IndexMissing, VersionMissing, WelzijnError, storage_error
+from assistant.db.shared_index import SharedIndex
 from ingest.documents import Article, Block, Chunk, SentenceRecord
 
 if TYPE_CHECKING:
@@ -73,16 +76,22 @@ def _fsync_dir(path: Path) -> None:
 
 
 class IndexStore:
-    """Reads and publishes index versions under `storage.index_dir`."""
+    """Reads and publishes index versions under `storage.index_dir` (and in the database, when one is set)."""
+
+    changes_here = 0  # publishes and rollbacks by this process: a reader that polls rarely looks at once
 
     def __init__(self, storage: StorageSettings) -> None:
         self.storage = storage
         self.root = storage.index_dir
         self.pointer = self.root / "CURRENT"
+        self.shared = SharedIndex(storage) if storage.database_url is not None else None
 
     # Reading
     def current(self) -> IndexInfo | None:
         """The live version, or None when nothing was ever ingested."""
+        if self.shared is not None:
+            live = self.shared.live()
+            return IndexInfo(**live) if live else None
         try:
             raw = json.loads(self.pointer.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -99,7 +108,12 @@ class IndexStore:
 
     def manifest(self, info: IndexInfo) -> Manifest:
         """The articles and chunks of a version."""
-        raw = json.loads((self.version_dir(info.version) / "manifest.json").read_text(encoding="utf-8"))
+        if self.shared is not None:
+            raw = self.shared.manifest(info.version)
+            if raw is None:
+                raise VersionMissing(f"Indexversie {info.version} bestaat niet (meer).")
+        else:
+            raw = json.loads((self.version_dir(info.version) / "manifest.json").read_text(encoding="utf-8"))
         articles = {
             a["source"]: Article(**{**a, "blocks": tuple(Block(**b) for b in a["blocks"]), "removed": tuple(a["removed"])})
             for a in raw["articles"]
@@ -111,7 +125,9 @@ class IndexStore:
         return self.root / "versions" / version
 
     def versions(self) -> list[IndexInfo]:
-        """Every complete version on disk, newest first (the live one among them)."""
+        """Every complete version, newest first (the live one among them)."""
+        if self.shared is not None:
+            return [IndexInfo(**info) for info in self.shared.versions()]
         versions_root = self.root / "versions"
         if not versions_root.is_dir():
             return []
@@ -155,6 +171,12 @@ class IndexStore:
     def activate(self, version: str) -> IndexInfo:
         """Make a kept earlier version the live one again (a rollback); readers switch on their next request."""
         with self._locked():
+            if self.shared is not None:
+                live = self.shared.activate(version)
+                if live is None:
+                    raise VersionMissing(f"Indexversie {version} bestaat niet (meer).")
+                IndexStore.changes_here += 1
+                return IndexInfo(**live)
             found = {info.version: info for info in self.versions()}.get(version)
             if found is None or not (self.version_dir(version) / "manifest.json").is_file():
                 raise VersionMissing(f"Indexversie {version} bestaat niet (meer).")
@@ -162,11 +184,12 @@ class IndexStore:
                 write_atomic(self.pointer, json.dumps(asdict(found)))
             except OSError as exc:
                 raise storage_error(self.root, exc) from exc
+            IndexStore.changes_here += 1
             return found
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """One writer of CURRENT at a time, across processes."""
+        """One writer of the pointer at a time, across processes (and replicas, through the database)."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             lock = os.open(self.root / ".publish.lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -174,7 +197,11 @@ class IndexStore:
             raise storage_error(self.root, exc) from exc
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released by the kernel if this process is killed
-            yield
+            if self.shared is None:
+                yield
+            else:
+                with self.shared.exclusive("index-publish"):
+                    yield
         finally:
             os.close(lock)
 
@@ -213,10 +240,16 @@ class IndexStore:
             "chunks": [asdict(c) for c in manifest.chunks],
             "sentences": [asdict(r) for r in manifest.sentences],
         }
+        if self.shared is not None:
+            self.shared.publish(asdict(info), payload)  # the flip, for every replica at once
+            IndexStore.changes_here += 1
+            self._collect_garbage(info, previous)
+            return info
         write_atomic(vdir / "manifest.json", json.dumps(payload, ensure_ascii=False))
         write_atomic(vdir / "info.json", json.dumps(asdict(info)))
         # The flip: until this rename, readers keep the old version.
         write_atomic(self.pointer, json.dumps(asdict(info)))
+        IndexStore.changes_here += 1
         self._collect_garbage(info, previous)
         return info
 
@@ -244,14 +277,25 @@ class IndexStore:
         older = [info.version for info in self.versions() if info.version not in {live.version, getattr(previous, "version", None)}]
         kept_old = ([previous.version] if previous else []) + older
         keep = {live.version, *kept_old[: self.storage.keep_index_versions]}
+        if self.shared is not None:  # versions other replicas published too: their Chroma collections go with them
+            doomed = [info.version for info in self.versions() if info.version not in keep]
+            self.shared.forget(doomed)
+            for name in doomed:
+                if self.storage.chroma_host:
+                    self._drop_server_collection(f"welzijn-{name}")
         self._drop_versions(lambda name: name not in keep)
         for tmp in self.root.glob(".*.tmp"):  # a pointer write cut short by a kill
             tmp.unlink(missing_ok=True)
 
     def _drop_unfinished(self, current: IndexInfo | None) -> None:
-        """Remove versions a killed ingest left half-written (no info.json), never the current one."""
+        """Remove versions a killed ingest left half-written (no info.json, or not in the database), never the
+        current one."""
         live = current.version if current else None
         versions_root = self.root / "versions"
+        if self.shared is not None:
+            published = {info.version for info in self.versions()}
+            self._drop_versions(lambda name: name != live and name not in published)
+            return
         self._drop_versions(lambda name: name != live and not (versions_root / name / "info.json").exists())
 
     def _drop_versions(self, drop: Callable[[str], bool]) -> None:

@@ -102,3 +102,32 @@ def real_assistant(real_settings, real_index):
     from assistant.rag.wiring import build_assistant
 
     return build_assistant(real_settings)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL 15 cluster for the session (tests/postgres.py); its URL without a database name."""
+    from tests import postgres
+
+    with postgres.cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh database on the session's PostgreSQL for one test."""
+    from tests import postgres
+
+    with postgres.database(postgres_server) as url:
+        yield url
+
+
+ENGINES = ["sqlite", "postgresql"]  # a cluster starts in about 1.5 s, once per session
+
+
+@pytest.fixture(params=ENGINES)
+def engine_settings(request, tmp_path: Path):
+    """Test settings on each database engine: the default SQLite file, or a real PostgreSQL."""
+    if request.param == "sqlite":
+        return make_settings(tmp_path / "data", min_relevance=0.05)
+    return make_settings(tmp_path / "data", min_relevance=0.05, database_url=request.getfixturevalue("postgres_url"))

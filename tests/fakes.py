@@ -189,9 +189,7 @@ class FakeService:
 
         self.settings = settings
         self.knowledge = FakeKnowledge(sources or [f"00{i}_fake.txt" for i in range(3)] + [WRR_SOURCE, "004_fake.txt"])
-        self.conversations = ConversationLog(
-            settings.storage.conversations_path, enabled=settings.answering.log_conversations
-        )
+        self.conversations = ConversationLog(settings.storage, enabled=settings.answering.log_conversations)
         self.gate = GenerationGate.from_settings(settings.limits)
         self.calls: list[dict[str, Any]] = []
         self._script: list[Any] = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -125,10 +124,12 @@ def test_chat_page_streams_an_answer_with_sources_and_opens_the_cited_span(page,
     # Thumbs up on the answer is stored with the question and its citations.
     # Gradio translates the label for a Dutch browser ("Vind ik leuk").
     page.locator("#wa-chat button[aria-label='Like'], #wa-chat button[aria-label='Vind ik leuk']").last.click()
+    from assistant.web.feedback import FeedbackStore
+
     deadline = time.time() + 10
-    while time.time() < deadline and not web_settings.storage.feedback_path.exists():
+    while time.time() < deadline and not FeedbackStore(web_settings.storage).read():
         time.sleep(0.2)
-    record = json.loads(web_settings.storage.feedback_path.read_text(encoding="utf-8").splitlines()[-1])
+    record = FeedbackStore(web_settings.storage).read()[-1]
     assert record["liked"] is True and record["question"] == WRR_Q and record["citations"]
     assert not page.js_errors
 

@@ -1,4 +1,4 @@
-"""Insights from the conversation log and the feedback: the service's plain data, the page and the CSV."""
+"""Insights from the conversation log and the feedback (SQLite and PostgreSQL): the service's plain data, the page and the CSV."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from assistant.rag.insights import Period, insights, questions
-from assistant.rag.records import JsonlStore
+from assistant.db.records import RecordLog
 
 TOKEN = "inzicht-token-9876543210"
 CITED = [{"n": 1, "source": "003_b4ac6d7293bc88c6.txt", "quote": "…"}]
@@ -24,8 +24,10 @@ def conversation(time, channel, question, refused=False):
 
 
 @pytest.fixture
-def records(settings):
-    log = JsonlStore(settings.storage.conversations_path)
+def records(engine_settings):
+    """The same records on each engine (SQLite and PostgreSQL): every test below must read the same from both."""
+    settings = engine_settings
+    log = RecordLog(settings.storage, "conversation")
     for record in (
         conversation("2026-11-28T10:00:00+0100", "ui", "Wie is Lex Staal?"),
         conversation("2026-11-28T11:00:00+0100", "widget", "Hoe laat is het?", refused=True),
@@ -34,7 +36,7 @@ def records(settings):
         conversation("2026-11-30T09:40:00+0100", "cli", "Welke typen burgers?"),
     ):
         log.append(record)
-    feedback = JsonlStore(settings.storage.feedback_path)
+    feedback = RecordLog(settings.storage, "feedback")
     feedback.append({"time": "2026-11-28T10:01:00+0100", "channel": "ui", "liked": "Dislike",
                      "question": "Wie is Lex Staal?", "answer": "Een antwoord [1].", "citations": CITED})
     feedback.append({"time": "2026-11-30T09:01:00+0100", "channel": "api", "liked": True,

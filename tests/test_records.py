@@ -1,4 +1,5 @@
-"""Feedback and conversation records survive restarts, full disks and a kill in the middle of a write."""
+"""Conversation, feedback and admin records in the database: durable, append-only, crash-safe, on SQLite and
+a real PostgreSQL; the old JSONL logs are imported once."""
 
 from __future__ import annotations
 
@@ -15,57 +16,118 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.core.errors import StorageError
-from assistant.rag.records import ConversationLog, JsonlStore
+from assistant.db.records import RecordLog
+from assistant.rag.records import ConversationLog
 from tests.conftest import REPO
 from tests.fakes import drain
 
 CHILD = Path(__file__).with_name("records_child.py")
 WRR_Q = "Welke vier typen burgers onderscheidt de WRR?"
+UNREACHABLE = "postgresql://niemand:geheim-wachtwoord@127.0.0.1:1/geen"  # nothing listens on port 1
 
 
-def test_a_torn_last_line_is_skipped_and_cut_before_the_next_append(tmp_path):
-    store = JsonlStore(tmp_path / "r.jsonl")
-    store.append({"id": 1})
-    with open(store.path, "ab") as fh:
-        fh.write(b'{"id": 2, "body": "half')  # a crash in the middle of a write
-    assert [r["id"] for r in store.read()] == [1]
-    JsonlStore(store.path).append({"id": 3})  # a new process after the crash
-    lines = store.path.read_bytes().splitlines()
-    assert [json.loads(line)["id"] for line in lines] == [1, 3]
+def child_env(settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("WELZIJN_DATABASE_URL", None)
+    if settings.storage.database_url is not None:
+        env["WELZIJN_DATABASE_URL"] = settings.storage.database_url.get_secret_value()
+    return env
 
 
-def test_a_full_disk_is_a_clear_error_and_leaves_the_file_as_it_was(tmp_path):
-    with pytest.raises(StorageError, match="Kan niet schrijven in /dev: de schijf is vol"):
-        JsonlStore(Path("/dev/full")).append({"id": 1})  # /dev/full: every write fails with ENOSPC
+def start_child(settings, first: int, count: int | None = None) -> subprocess.Popen:
+    args = [sys.executable, str(CHILD), str(settings.storage.data_dir), str(first)] + ([str(count)] if count else [])
+    return subprocess.Popen(args, stdout=subprocess.PIPE, text=True, cwd=REPO, env=child_env(settings))
 
 
-def test_sigkill_in_the_middle_of_appends_keeps_every_completed_record(tmp_path):
-    path = tmp_path / "conversations.jsonl"
+def test_records_are_append_only_in_the_database_itself(engine_settings):
+    import sqlalchemy as sa
+
+    from assistant.db.startup import database_for
+
+    log = RecordLog(engine_settings.storage, "feedback")
+    stored = log.append({"channel": "api", "liked": True, "question": "Wie? \ud800 é \x00"})
+    assert log.read() == [stored] and stored["time"]
+    assert not any(hasattr(log, name) for name in ("update", "delete", "remove", "clear"))
+    for statement in ("UPDATE records SET channel = 'x'", "DELETE FROM records"):
+        with pytest.raises(sa.exc.IntegrityError, match="append-only"):  # the same error on both engines
+            with database_for(engine_settings.storage).begin() as connection:
+                connection.execute(sa.text(statement))
+    assert log.read() == [stored]
+
+
+@pytest.mark.slow
+def test_sigkill_in_the_middle_of_appends_keeps_every_committed_record(engine_settings):
     rng = random.Random(11)
     acknowledged: list[int] = []
-    torn = 0
-    for trial in range(30):
-        child = subprocess.Popen([sys.executable, str(CHILD), str(path), str(trial * 1000)],
-                                 stdout=subprocess.PIPE, text=True, cwd=REPO)
+    log = RecordLog(engine_settings.storage, "conversation")
+    for trial in range(15):
+        child = start_child(engine_settings, trial * 1000)
         child.stdout.readline() and acknowledged.append(trial * 1000)  # at least one append done
         time.sleep(rng.uniform(0.0, 0.25))
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
         acknowledged += [int(line) for line in child.stdout.read().split()]
-        torn += not path.read_bytes().endswith(b"\n")
-        records = JsonlStore(path).read()
+        records = log.read()
         by_id = {r["id"]: r for r in records}
         assert len(by_id) == len(records)  # no record twice
         for n in acknowledged:
             record = by_id[n]  # every append that returned is there, whole
             assert hashlib.sha256(record["body"].encode()).hexdigest() == record["sha"]
-    JsonlStore(path).append({"id": -1, "body": "na de laatste kill"})
-    lines = path.read_bytes().splitlines()
-    assert all(json.loads(line) for line in lines)  # no glued or torn line anywhere
-    assert json.loads(lines[-1])["id"] == -1
-    print(f"records: {len(lines)}, acknowledged: {len(acknowledged)}, torn last lines repaired: {torn}")
-    assert len(acknowledged) >= 30
+    last = log.append({"id": -1, "body": "na de laatste kill"})
+    assert log.read()[-1] == last
+    assert len(acknowledged) >= 15
+
+
+def test_two_processes_write_at_once_and_every_record_lands(engine_settings):
+    RecordLog(engine_settings.storage, "conversation").read()  # migrate first: the race below is about writes
+    children = [start_child(engine_settings, first, 150) for first in (0, 10_000)]
+    outputs = [child.communicate(timeout=120)[0] for child in children]
+    assert [child.returncode for child in children] == [0, 0]
+    ids = [r["id"] for r in RecordLog(engine_settings.storage, "conversation").read()]
+    assert sorted(ids) == list(range(150)) + list(range(10_000, 10_150))
+    assert [i for i in ids if i < 10_000] == list(range(150))  # each writer's own order is kept
+    assert all(len(out.split()) == 150 for out in outputs)
+
+
+def test_old_jsonl_logs_are_imported_once_even_by_two_processes_at_once(engine_settings):
+    data = engine_settings.storage.data_dir
+    data.mkdir(parents=True)
+    lines = [{"time": f"2026-11-2{n}T10:00:00+0100", "channel": "ui", "question": f"Vraag {n}"} for n in range(3)]
+    jsonl = "".join(json.dumps(line) + "\n" for line in lines) + '{"time": "2026-11-29T1'  # a torn last line
+    (data / "conversations.jsonl").write_text(jsonl, encoding="utf-8")
+    (data / "feedback.jsonl").write_text(json.dumps({"channel": "api", "liked": False}) + "\n", encoding="utf-8")
+    probe = "from assistant.db.startup import database_for; from assistant.core.settings import Settings; " \
+            f"database_for(Settings(_env_file=None, data_dir={str(data)!r}).storage)"
+    starts = [subprocess.Popen([sys.executable, "-c", probe], cwd=REPO, env=child_env(engine_settings)) for _ in range(2)]
+    assert [p.wait(timeout=120) for p in starts] == [0, 0]  # two fresh processes migrate and import at once
+    assert ConversationLog(engine_settings.storage).read() == lines
+    assert [r["liked"] for r in RecordLog(engine_settings.storage, "feedback").read()] == [False]
+    assert sorted(p.name for p in data.glob("*.jsonl*")) == ["conversations.jsonl.imported", "feedback.jsonl.imported"]
+    # The same file put back (a restored backup) is known by its content and not imported again.
+    (data / "conversations.jsonl").write_text(jsonl, encoding="utf-8")
+    subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=child_env(engine_settings), check=True)
+    assert len(ConversationLog(engine_settings.storage).read()) == 3
+
+
+def test_a_database_that_cannot_be_reached_never_fails_an_answer(settings, fake_assistant, caplog):
+    from assistant.core.errors import StorageError
+    from assistant.web.feedback import FeedbackStore
+
+    from pydantic import SecretStr
+
+    down = settings.model_copy(update={"database_url": SecretStr(UNREACHABLE)}).storage
+    fake_assistant.conversations = ConversationLog(down)
+    app = make_app(settings, fake_assistant)
+    app.state.feedback = FeedbackStore(down)
+    with TestClient(app) as client:
+        response = client.post("/api/feedback", json={"question": WRR_Q, "answer": "x", "liked": True})
+        assert response.status_code == 503 and "niet bereikbaar" in response.json()["error"]
+        assert "geheim-wachtwoord" not in response.text
+        assert client.post("/api/ask", json={"question": WRR_Q, "backend": "extractive"}).status_code == 200
+        assert client.get("/api/health").status_code == 200
+    assert "gesprekslog niet bijgewerkt" in caplog.text and "geheim-wachtwoord" not in caplog.text
+    with pytest.raises(StorageError):
+        RecordLog(down, "conversation").read()
 
 
 def make_app(settings, assistant):
@@ -95,7 +157,7 @@ def test_the_chat_page_logs_its_answers(settings, fake_assistant):
 
     handlers = ChatHandlers(fake_assistant, settings, None, None)  # the service writes the log itself
     drain(handlers.respond(WRR_Q, [], []))
-    [record] = ConversationLog(settings.storage.conversations_path).read()
+    [record] = ConversationLog(settings.storage).read()
     assert record["channel"] == "ui" and record["question"] == WRR_Q and record["citations"]
 
 
@@ -107,20 +169,7 @@ def test_log_conversations_false_writes_nothing(settings, fake_assistant):
     quiet = Assistant(off, fake_assistant.knowledge)
     with TestClient(create_app(off, assistant=quiet)) as client:
         assert client.post("/api/ask", json={"question": WRR_Q, "backend": "extractive"}).status_code == 200
-    assert not settings.storage.conversations_path.exists()
-
-
-def test_a_full_disk_fails_feedback_clearly_but_answers_still_come(settings, fake_assistant):
-    from assistant.web.feedback import FeedbackStore
-
-    fake_assistant.conversations = ConversationLog(Path("/dev/full"))
-    app = make_app(settings, fake_assistant)
-    app.state.feedback = FeedbackStore(Path("/dev/full"))
-    with TestClient(app) as client:
-        response = client.post("/api/feedback", json={"question": WRR_Q, "answer": "x", "liked": True})
-        assert response.status_code == 503 and "de schijf is vol" in response.json()["error"]
-        assert client.post("/api/ask", json={"question": WRR_Q, "backend": "extractive"}).status_code == 200
-        assert client.get("/api/health").status_code == 200
+    assert ConversationLog(settings.storage).read() == []
 
 
 def test_feedback_keeps_the_channel_it_came_through(settings, fake_assistant):
@@ -130,7 +179,7 @@ def test_feedback_keeps_the_channel_it_came_through(settings, fake_assistant):
         assert client.post("/embed/api/feedback", json=vote).status_code == 201
     from assistant.web.feedback import FeedbackStore
 
-    assert [r["channel"] for r in FeedbackStore(settings.storage.feedback_path).read()] == ["api", "widget"]
+    assert [r["channel"] for r in FeedbackStore(settings.storage).read()] == ["api", "widget"]
 
 
 def test_the_cli_logs_its_answers(settings, fake_assistant, monkeypatch):
@@ -142,5 +191,5 @@ def test_the_cli_logs_its_answers(settings, fake_assistant, monkeypatch):
     monkeypatch.setattr(assistant.rag.wiring, "build_assistant", lambda _: fake_assistant)
     result = CliRunner().invoke(app, ["ask", WRR_Q, "--backend", "extractive"])
     assert result.exit_code == 0, result.output
-    [record] = ConversationLog(settings.storage.conversations_path).read()
+    [record] = ConversationLog(settings.storage).read()
     assert record["channel"] == "cli" and record["question"] == WRR_Q and record["citations"]

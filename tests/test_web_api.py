@@ -328,10 +328,9 @@ def test_feedback_is_appended_and_survives_a_restart(settings, fake_service):
     with TestClient(make_app(settings, fake_service)) as client:  # a new process would do the same
         assert client.post("/api/feedback", json=vote | {"liked": False}).status_code == 201
         assert client.post("/api/feedback", json={"liked": "maybe"}).status_code == 422
-    records = FeedbackStore(settings.storage.feedback_path).read()
+    records = FeedbackStore(settings.storage).read()
     assert [r["liked"] for r in records] == [True, False]
     assert records[0]["question"] == WRR_Q and records[0]["citations"][0]["source"] == WRR_SOURCE
-    assert settings.storage.feedback_path.read_text(encoding="utf-8").count("\n") == 2
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/api/nope"), ("POST", "/api/ask/nope"), ("DELETE", "/api/ask")])

@@ -16,7 +16,7 @@ def handlers(settings, fake_service):
     from assistant.web.feedback import FeedbackStore
     from assistant.web.ui import ChatHandlers
 
-    return ChatHandlers(fake_service, settings, FeedbackStore(settings.storage.feedback_path), None)
+    return ChatHandlers(fake_service, settings, FeedbackStore(settings.storage), None)
 
 
 def run(handlers, question, messages=None, turns=None):

@@ -37,12 +37,14 @@ def _fail(exc: WelzijnError) -> typer.Exit:
 
 @app.command()
 def setup() -> None:
-    """Build the local models (embedding folder, GGUF) if they are missing."""
+    """Build the local models (embedding folder, GGUF) if they are missing, and create or upgrade the database."""
+    from assistant.db.startup import database_for
     from assistant.models.embedder import resolve_model
     from assistant.models.gguf import ensure_gguf
 
     settings = _settings()
     try:
+        typer.echo(f"Database: {database_for(settings.storage).name}")
         typer.echo(f"Embeddingmodel: {resolve_model(settings)}")
         typer.echo(f"Lokaal taalmodel: {ensure_gguf(settings.storage.default_gguf)}")
     except WelzijnError as exc:

@@ -47,6 +47,15 @@ class StorageSettings(BaseModel):
     keep_index_versions: int = Field(
         5, ge=1, description="Earlier index versions kept besides the live one (for rollback at /beheer).",
     )
+    database_url: SecretStr | None = Field(
+        None,
+        description="Database for the conversations, feedback, admin actions and (for several replicas) the live "
+        "index version, e.g. postgresql://user:password@host/db; unset: an SQLite file under data_dir.",
+    )
+    index_poll_seconds: float = Field(
+        2.0, ge=0, description="With a database URL: how often an answering server checks the live index "
+        "version another replica may have published (seconds).",
+    )
 
     @property
     def index_dir(self) -> Path:
@@ -62,11 +71,18 @@ class StorageSettings(BaseModel):
         return self.data_dir / "article-store"
 
     @property
+    def database_path(self) -> Path:
+        """The SQLite file used when no `database_url` is set."""
+        return self.data_dir / "welzijn.sqlite3"
+
+    @property
     def feedback_path(self) -> Path:
+        """Where feedback was kept before the database (imported once, then renamed)."""
         return self.data_dir / "feedback.jsonl"
 
     @property
     def conversations_path(self) -> Path:
+        """Where the conversation log was kept before the database (imported once, then renamed)."""
         return self.data_dir / "conversations.jsonl"
 
     @property
@@ -168,7 +184,7 @@ class AnswerSettings(BaseModel):
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
     max_history_turns: int = Field(3, ge=0, description="Earlier turns used to understand follow-ups.")
     log_conversations: bool = Field(
-        True, description="Store each question and answer in data_dir/conversations.jsonl (local only)."
+        True, description="Store each question and answer in the database (see `database_url`)."
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from assistant.rag.records import JsonlStore
+from assistant.db.records import RecordLog
 
 if TYPE_CHECKING:
     from assistant.core.settings import StorageSettings
@@ -85,13 +85,14 @@ def record_day(record: dict[str, Any]) -> dt.date | None:
 
 def questions(storage: StorageSettings, period: Period) -> list[Exchange]:
     """The logged questions in the period, oldest first."""
-    return [_exchange(r) for r in JsonlStore(storage.conversations_path) if period.holds(r) and r.get("question")]
+    logged = RecordLog(storage, "conversation").read(period.channel, period.start, period.end)
+    return [_exchange(r) for r in logged if period.holds(r) and r.get("question")]
 
 
 def insights(storage: StorageSettings, period: Period) -> Insights:
     """Questions per day, answered against refused, thumbs, the refused questions and the disliked answers."""
     asked = questions(storage, period)
-    rated = [r for r in JsonlStore(storage.feedback_path) if period.holds(r)]
+    rated = [r for r in RecordLog(storage, "feedback").read(period.channel, period.start, period.end) if period.holds(r)]
     liked = [_liked(r.get("liked")) for r in rated]
     disliked = [_exchange(r, liked=False) for r, up in zip(rated, liked, strict=True) if up is False]
     return Insights(

@@ -1,12 +1,14 @@
 """The live index in memory: articles, BM25 over the chunks, and dense search in Chroma.
 
 It reloads by itself when `welzijn ingest` publishes a new version, so a running server never
-answers from a stale Chroma client.
+answers from a stale Chroma client. With a database the pointer is shared by every replica: it is read at
+most every `index_poll_seconds` (at once after a change by this process).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +40,15 @@ class Knowledge:
         self.store = IndexStore(storage)
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
+        self._poll = storage.index_poll_seconds if storage.database_url is not None else 0.0
+        self._checked = (-float("inf"), -1)  # (monotonic time, IndexStore.changes_here) of the last look
 
     def _current(self) -> _Loaded:
+        loaded = self._loaded
+        when, changes = self._checked
+        if loaded is not None and changes == IndexStore.changes_here and time.monotonic() - when < self._poll:
+            return loaded
+        self._checked = (time.monotonic(), IndexStore.changes_here)
         info = self.store.require_current()
         loaded = self._loaded
         if loaded is not None and loaded.info.version == info.version:

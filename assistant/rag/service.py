@@ -65,7 +65,7 @@ class Assistant:
     def __init__(self, settings: Settings, knowledge: Knowledge, llms: dict[str, LLM | None] | None = None) -> None:
         self.settings = settings
         self.knowledge = knowledge
-        self.conversations = ConversationLog(settings.storage.conversations_path, enabled=settings.answering.log_conversations)
+        self.conversations = ConversationLog(settings.storage, enabled=settings.answering.log_conversations)
         self._llms: dict[str, LLM | None] = dict(llms or {})
         self._lock = threading.Lock()
         self.gate = GenerationGate.from_settings(settings.limits)

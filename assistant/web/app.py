@@ -61,7 +61,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.warmup = warmup
-    app.state.feedback = FeedbackStore(settings.storage.feedback_path)
+    app.state.feedback = FeedbackStore(settings.storage)
     app.state.conversations = assistant.conversations  # written by the service itself
     app.state.frame_ancestors = frame_ancestors(settings.web.allowed_origins)
 

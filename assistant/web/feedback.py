@@ -1,9 +1,17 @@
-"""Thumbs up/down, one JSON line per event, durable before we answer."""
+"""Thumbs up/down, one record per event in the database, committed before we answer."""
 
 from __future__ import annotations
 
-from assistant.rag.records import JsonlStore
+from typing import TYPE_CHECKING
+
+from assistant.db.records import RecordLog
+
+if TYPE_CHECKING:
+    from assistant.core.settings import StorageSettings
 
 
-class FeedbackStore(JsonlStore):
-    """Appends feedback records to data_dir/feedback.jsonl; safe to share between threads and processes."""
+class FeedbackStore(RecordLog):
+    """Appends feedback records; a failing database is a `StorageError` (the API answers 503)."""
+
+    def __init__(self, storage: StorageSettings) -> None:
+        super().__init__(storage, "feedback")

@@ -1,0 +1,1 @@
+"""The one database of records and shared state: SQLite by default, PostgreSQL when a URL is set."""
