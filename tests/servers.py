@@ -1,5 +1,5 @@
-"""Real servers for the tests, each on a free loopback port and stopped afterwards: Redis, PostgreSQL, Chroma
-(the benchmark's `chroma_server`), the llama.cpp server and `welzijn serve` replicas. Each helper is a context
+"""Real servers for the tests, each on a free loopback port and stopped afterwards: Redis, Chroma (the
+benchmark's `chroma_server`), the llama.cpp server and `welzijn serve` replicas (PostgreSQL: tests/postgres.py). Each helper is a context
 manager that yields its address."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import os
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +19,6 @@ import pytest
 from evals.bench.servers import chroma_server, stop, venv_script  # noqa: F401  (chroma_server: for the tests)
 from tests.live import free_port
 
-POSTGRES_BIN = Path("/usr/lib/postgresql")
 
 
 def wait_until_up(
@@ -72,40 +70,6 @@ def redis_server(folder: Path, port: int | None = None) -> Iterator[str]:
     with running(cmd, folder / "redis.log") as proc:
         wait_until_up(proc, port, "redis-server")
         yield f"redis://127.0.0.1:{port}/0"
-
-
-@contextlib.contextmanager
-def postgres_server() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster run by the `postgres` user (it refuses root), in its own temp folder
-    (pytest's are closed to other users); yields a database URL."""
-    versions = sorted(POSTGRES_BIN.glob("*/bin/initdb"))
-    if not versions:
-        pytest.fail("PostgreSQL is missing: `make test` installs it (Debian package postgresql)")
-    pg = versions[-1].parent
-    folder = Path(tempfile.mkdtemp(prefix="welzijn-pg-"))
-    as_postgres = []
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    data, port = folder / "data", free_port()
-
-    def pg_run(*cmd: str) -> None:
-        done = subprocess.run([*as_postgres, *cmd], capture_output=True, text=True)
-        if done.returncode:
-            pytest.fail(f"{Path(cmd[0]).name} failed: {done.stderr[-1000:]}")
-
-    try:
-        pg_run(str(pg / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        pg_run(str(pg / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "pg.log"), "-w", "start")
-        try:
-            pg_run(str(pg / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "welzijn")
-            yield f"postgresql://postgres@127.0.0.1:{port}/welzijn"
-        finally:
-            subprocess.run([*as_postgres, str(pg / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                           capture_output=True)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def welzijn_env(data_dir: Path, **settings: object) -> dict[str, str]:

@@ -13,7 +13,6 @@ import concurrent.futures
 import itertools
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import time
@@ -26,7 +25,8 @@ from evals.bench.servers import venv_script
 from tests.conftest import MODELS, REPO, SEEDS
 from tests.live import free_port
 from tests.new_article import ANSWER_WORD, NAME, QUESTION, TEXT
-from tests.servers import chroma_server, llm_server, postgres_server, redis_server, replica, welzijn_env
+from tests.postgres import cluster as postgres_cluster, database as postgres_database
+from tests.servers import chroma_server, llm_server, redis_server, replica, welzijn_env
 
 pytestmark = pytest.mark.slow
 
@@ -54,6 +54,7 @@ def visitor() -> dict[str, str]:
 class Cluster:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.database_url = ""
         self.urls: dict[str, str] = {}
         self.procs: dict[str, subprocess.Popen] = {}
         self.env: dict[str, dict[str, str]] = {}
@@ -73,14 +74,16 @@ def cluster(tmp_path_factory):
     folder = tmp_path_factory.mktemp("topology")
     cluster = Cluster(folder)
     with (
-        postgres_server() as database_url,
+        postgres_cluster() as postgres,
+        postgres_database(postgres) as database_url,
         redis_server(folder / "redis") as redis_url,
         chroma_server(folder / "chroma") as chroma_port,
     ):
+        cluster.database_url = database_url
         shared = {
             "database_url": database_url, "redis_url": redis_url, "chroma_host": "127.0.0.1", "chroma_port": chroma_port,
             "backend": "openai", "openai_url": f"http://127.0.0.1:{free_port()}/v1", "max_answer_tokens": 120,
-            "rate_limit_per_minute": LIMIT, "admin_token": ADMIN_TOKEN, "sources": json.dumps([str(SEEDS)]),
+            "rate_limit_per_minute": LIMIT, "admin_token": ADMIN_TOKEN, "queue_timeout": 600, "sources": json.dumps([str(SEEDS)]),
             "local_model_path": MODELS / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
         }
         for name in "AB":
@@ -93,17 +96,11 @@ def cluster(tmp_path_factory):
             ingest = subprocess.run([str(venv_script("welzijn")), "ingest"], env=cluster.env["A"], capture_output=True,
                                     text=True, timeout=300)
             assert ingest.returncode == 0, ingest.stderr[-2000:]
-            share_index_files(folder / "data-A", folder / "data-B")
             with replica("A", folder, cluster.env["A"]) as (url_a, proc_a), \
                     replica("B", folder, cluster.env["B"]) as (url_b, proc_b):
                 cluster.urls, cluster.procs = {"A": url_a, "B": url_b}, {"A": proc_a, "B": proc_b}
                 yield cluster
     write_figures(cluster.figures)
-
-
-def share_index_files(source: Path, target: Path) -> None:
-    """Until the live index version is kept in the database: B starts from A's index pointer and manifests."""
-    shutil.copytree(source / "index", target / "index")
 
 
 # --- the shared rate limit -------------------------------------------------------------------------------------
@@ -159,10 +156,40 @@ def test_load_extractive_one_then_two_replicas(cluster):
 
 
 def test_load_through_the_shared_llm_server_one_then_two_replicas(cluster):
+    # The same two questions both times: one replica writes them in turn (one generation at a time), two
+    # replicas both send theirs to the one llama.cpp server, which also writes one answer at a time.
     one = run_load(cluster, "A", QUESTIONS[:2], None, 2)
-    two = run_load(cluster, "AB", QUESTIONS[2:4], None, 2)
+    two = run_load(cluster, "AB", QUESTIONS[:2], None, 2)
     cluster.figures["llm"] = {"1": one, "2": two}
     print(f"\nLLM, 1 replica: {one}\nLLM, 2 replicas: {two}")
+
+
+# --- one index, one database -----------------------------------------------------------------------------------
+
+
+def test_an_article_uploaded_through_a_is_answered_by_b_within_seconds(cluster):
+    before = cluster.ask("B", QUESTION).json()
+    assert before["refused"]  # no seed names her
+    upload = httpx.post(f"{cluster.urls['A']}/api/admin/articles", files=[("files", (NAME, TEXT.encode()))],
+                        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"} | visitor(), timeout=120)
+    assert upload.status_code == 200, upload.text
+    uploaded = time.monotonic()
+    while True:
+        answer = cluster.ask("B", QUESTION).json()
+        if not answer["refused"]:
+            break
+        assert time.monotonic() - uploaded < 10, "replica B did not see the new index version within 10 s"
+        time.sleep(0.25)
+    cluster.figures["upload_seen_by_b_after_s"] = round(time.monotonic() - uploaded, 2)
+    assert answer["citations"][0]["source"] == NAME and ANSWER_WORD in answer["answer"] + answer["citations"][0]["quote"]
+
+
+def test_every_conversation_of_both_replicas_is_in_the_one_database(cluster):
+    recorded = recorded_questions(cluster)
+    assert cluster.answered["A"] and cluster.answered["B"]
+    assert sorted(recorded) == sorted(cluster.answered["A"] + cluster.answered["B"])  # all, and nothing else
+    for name in "AB":  # no replica kept a log of its own
+        assert not list((cluster.folder / f"data-{name}").glob("*.jsonl")), name
 
 
 # --- killing a replica under load -------------------------------------------------------------------------------
@@ -189,14 +216,18 @@ def test_killing_replica_a_mid_load_costs_replica_b_nothing(cluster):
     assert [code for name, code in results if name == "B"] == [200] * 8  # B answered every one of its questions
     assert any(code is None for name, code in results if name == "A")  # A died mid-load
     assert len(cluster.answered["B"]) == b_before + 8
-    recorded = recorded_questions(cluster, "B")
+    recorded = recorded_questions(cluster)
     assert all(q in recorded for q in cluster.answered["B"])  # and recorded every answer it gave
+    assert all(q in recorded for q in cluster.answered["A"])  # as did A, for every answer it finished
 
 
-def recorded_questions(cluster: Cluster, name: str) -> list[str]:
-    """The questions in replica `name`'s conversation log."""
-    log = cluster.folder / f"data-{name}" / "conversations.jsonl"
-    return [json.loads(line)["question"] for line in log.read_text().splitlines() if line.strip()]
+def recorded_questions(cluster: Cluster) -> list[str]:
+    """The questions of every conversation record in the shared PostgreSQL database."""
+    import psycopg
+
+    with psycopg.connect(cluster.database_url) as connection:
+        rows = connection.execute("SELECT data FROM records WHERE kind = 'conversation' ORDER BY id").fetchall()
+    return [json.loads(data)["question"] for (data,) in rows]
 
 
 def write_figures(figures: dict) -> None:
