@@ -83,13 +83,13 @@ def welzijn_env(data_dir: Path, **settings: object) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def llm_server(folder: Path, env: dict[str, str], port: int) -> Iterator[str]:
-    """`welzijn llm-server` (llama-cpp-python's OpenAI-compatible server); yields its /v1 URL."""
+def llm_server(folder: Path, env: dict[str, str], port: int) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`welzijn llm-server` (llama-cpp-python's OpenAI-compatible server); yields its /v1 URL and the process."""
     folder.mkdir(parents=True, exist_ok=True)
     cmd = [str(venv_script("welzijn")), "llm-server", "--host", "127.0.0.1", "--port", str(port)]
     with running(cmd, folder / "llm-server.log", env=env) as proc:
         wait_until_up(proc, port, "welzijn llm-server", timeout=120, path="/v1/models")
-        yield f"http://127.0.0.1:{port}/v1"
+        yield f"http://127.0.0.1:{port}/v1", proc
 
 
 @contextlib.contextmanager
@@ -101,3 +101,16 @@ def replica(name: str, folder: Path, env: dict[str, str]) -> Iterator[tuple[str,
         wait_until_up(proc, port, f"replica {name}", timeout=180, path="/api/health",
                       ready=lambda response: response.status_code == 200 and response.json()["status"] == "ok")
         yield f"http://127.0.0.1:{port}", proc
+
+
+def cpu_seconds(proc: subprocess.Popen) -> float:
+    """User + system CPU time a running child process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, all cores (Linux /proc/stat)."""
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in Path("/proc/stat").read_text().split()[1:9])
+    busy = user + nice + system + irq + softirq + steal
+    return busy / os.sysconf("SC_CLK_TCK"), (busy + idle + iowait) / os.sysconf("SC_CLK_TCK")

@@ -63,7 +63,7 @@ def llm_url(tmp_path_factory):
         pytest.fail(f"{GGUF} is missing: run `make install` (welzijn setup)")
     folder = tmp_path_factory.mktemp("llm")
     env = welzijn_env(folder / "data", local_model_path=GGUF)
-    with llm_server(folder, env, free_port()) as url:
+    with llm_server(folder, env, free_port()) as (url, _):
         yield url
 
 

@@ -26,7 +26,9 @@ from tests.conftest import MODELS, REPO, SEEDS
 from tests.live import free_port
 from tests.new_article import ANSWER_WORD, NAME, QUESTION, TEXT
 from tests.postgres import cluster as postgres_cluster, database as postgres_database
-from tests.servers import chroma_server, llm_server, redis_server, replica, welzijn_env
+from tests.servers import (
+    chroma_server, cpu_seconds, llm_server, machine_busy, redis_server, replica, welzijn_env,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -40,6 +42,7 @@ QUESTIONS = [
     "Wat blijkt volgens Lex Staal uit Schots onderzoek?",
     "Wat blijkt uit het onderzoek van SEO naar ouderenadviseurs?",
 ]
+LLM_QUESTIONS = ["Wie schreef het discussiestuk De welzijnssector in beeld?", "Wie is Lex Staal?"]  # short answers
 EXTRACTIVE_LOAD = 30  # requests per load phase
 CLIENTS = 4  # concurrent clients of the load
 _visitors = itertools.count(1)
@@ -92,13 +95,13 @@ def cluster(tmp_path_factory):
             (data / "models").symlink_to(MODELS.resolve(), target_is_directory=True)  # the embedding model
             cluster.env[name] = welzijn_env(data, **shared)
         llm_port = int(shared["openai_url"].rsplit(":", 1)[1].split("/")[0])
-        with llm_server(folder, cluster.env["A"], llm_port):
+        with llm_server(folder, cluster.env["A"], llm_port) as (_, llm_proc):
             ingest = subprocess.run([str(venv_script("welzijn")), "ingest"], env=cluster.env["A"], capture_output=True,
                                     text=True, timeout=300)
             assert ingest.returncode == 0, ingest.stderr[-2000:]
             with replica("A", folder, cluster.env["A"]) as (url_a, proc_a), \
                     replica("B", folder, cluster.env["B"]) as (url_b, proc_b):
-                cluster.urls, cluster.procs = {"A": url_a, "B": url_b}, {"A": proc_a, "B": proc_b}
+                cluster.urls, cluster.procs = {"A": url_a, "B": url_b}, {"A": proc_a, "B": proc_b, "llm": llm_proc}
                 yield cluster
     write_figures(cluster.figures)
 
@@ -128,10 +131,14 @@ def run_load(cluster: Cluster, names: str, questions: list[str], backend: str | 
 
     work = list(zip(itertools.cycle(names), questions))
     load_before = os.getloadavg()[0]  # other work on the machine skews the figures: recorded with them
+    cpu_before = {name: cpu_seconds(proc) for name, proc in cluster.procs.items()}
+    machine_before = machine_busy()
     began = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(clients) as pool:
         results = list(pool.map(one, work))
     seconds = time.perf_counter() - began
+    cpu = {name: round(cpu_seconds(proc) - cpu_before[name], 2) for name, proc in cluster.procs.items()}
+    machine = [now - before for now, before in zip(machine_busy(), machine_before)]
     assert [r.status_code for _, r in results] == [200] * len(work), [r.text[:200] for _, r in results]
     for _, response in results:
         answer = response.json()
@@ -143,6 +150,12 @@ def run_load(cluster: Cluster, names: str, questions: list[str], backend: str | 
         "requests_per_s": round(len(work) / seconds, 2), "p50_ms": round(statistics.median(latencies), 1),
         "p95_ms": round(latencies[max(0, round(0.95 * len(latencies)) - 1)], 1),
         "load_average_before": round(load_before, 2),
+        "cpu_s": cpu,  # CPU seconds each process used during the phase: /seconds = cores it kept busy
+        "cores_busy": round(sum(cpu.values()) / seconds, 2),
+        # Everything on the machine (Chroma, PostgreSQL, this test's clients, other work): busy share of all cores.
+        "machine_busy": round(machine[0] / machine[1], 2) if machine[1] else None,
+        "answers": [{"replica": name, "question": question, "ms": round(s * 1000), "timings_ms": r.json()["timings_ms"]}
+                    for (name, question), (s, r) in zip(work, results)] if backend is None else None,
     }
 
 
@@ -158,10 +171,20 @@ def test_load_extractive_one_then_two_replicas(cluster):
 def test_load_through_the_shared_llm_server_one_then_two_replicas(cluster):
     # The same two questions both times: one replica writes them in turn (one generation at a time), two
     # replicas both send theirs to the one llama.cpp server, which also writes one answer at a time.
-    one = run_load(cluster, "A", QUESTIONS[:2], None, 2)
-    two = run_load(cluster, "AB", QUESTIONS[:2], None, 2)
+    forget_last_prompt(cluster)
+    one = run_load(cluster, "A", LLM_QUESTIONS, None, 2)
+    forget_last_prompt(cluster)
+    two = run_load(cluster, "AB", LLM_QUESTIONS, None, 2)
     cluster.figures["llm"] = {"1": one, "2": two}
     print(f"\nLLM, 1 replica: {one}\nLLM, 2 replicas: {two}")
+
+
+def forget_last_prompt(cluster: Cluster) -> None:
+    """llama.cpp reuses the longest prefix of the prompt it evaluated last: a repeated question would skip its
+    whole prompt. One unrelated one-token request makes both phases start alike."""
+    url = cluster.env["A"]["WELZIJN_OPENAI_URL"]
+    body = {"model": "local-model", "max_tokens": 1, "messages": [{"role": "user", "content": "Hallo"}]}
+    assert httpx.post(f"{url}/chat/completions", json=body, timeout=120).status_code == 200
 
 
 # --- one index, one database -----------------------------------------------------------------------------------
