@@ -54,6 +54,17 @@ def test_a_missing_or_damaged_model_is_a_clear_error(tmp_path):
         server_options(make_settings(tmp_path, local_model_path=tmp_path / "bad.gguf"), "127.0.0.1", 1)
 
 
+def test_the_command_says_what_is_missing_without_a_traceback(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from assistant.cli.app import app
+
+    monkeypatch.setenv("WELZIJN_LOCAL_MODEL_PATH", str(tmp_path / "nope.gguf"))
+    result = CliRunner().invoke(app, ["llm-server", "--port", "1"])
+    assert result.exit_code == 1
+    assert "ontbreekt" in result.output and "Traceback" not in result.output
+
+
 # --- the real server --------------------------------------------------------------------------------
 
 
