@@ -1,6 +1,6 @@
-"""Real servers for the tests, each on a free loopback port and stopped afterwards: Redis, Chroma (the
-benchmark's `chroma_server`), the llama.cpp server and `welzijn serve` replicas (PostgreSQL: tests/postgres.py). Each helper is a context
-manager that yields its address."""
+"""Real servers for the tests, each on a free loopback port and stopped afterwards: Redis, the llama.cpp
+server and `welzijn serve` replicas (Chroma: the benchmark's `chroma_server`; PostgreSQL: tests/postgres.py).
+Each helper is a context manager that yields its address."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from evals.bench.servers import chroma_server, stop, venv_script  # noqa: F401  (chroma_server: for the tests)
+from evals.bench.servers import stop, venv_script
 from tests.live import free_port
 
 

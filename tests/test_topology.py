@@ -21,13 +21,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from evals.bench.servers import venv_script
+from evals.bench.servers import chroma_server, venv_script
 from tests.conftest import MODELS, REPO, SEEDS
 from tests.live import free_port
 from tests.new_article import ANSWER_WORD, NAME, QUESTION, TEXT
 from tests.postgres import cluster as postgres_cluster, database as postgres_database
 from tests.servers import (
-    chroma_server, cpu_seconds, llm_server, machine_busy, redis_server, replica, welzijn_env,
+    cpu_seconds, llm_server, machine_busy, redis_server, replica, welzijn_env,
 )
 
 pytestmark = pytest.mark.slow
