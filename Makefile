@@ -19,7 +19,7 @@ WHEEL_CACHE ?= $(HOME)/.cache/welzijn-assistant/wheels/llama-$(LLAMA_VERSION)-av
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test test-fast install index llama-wheel browser axe postgres clean
+.PHONY: run test test-fast install index llama-wheel browser axe redis postgres clean
 
 run: install index
 	$(BIN)/welzijn serve
@@ -51,7 +51,7 @@ index: install
 	$(BIN)/welzijn ingest
 
 # Everything, real models and real browser included (CI runs this).
-test: install browser axe postgres
+test: install browser axe redis postgres
 	$(BIN)/pytest -q -m "slow or not slow"
 
 # The quick loop while developing: no real models, no browser (a throwaway PostgreSQL starts in ~1.5 s).
@@ -62,6 +62,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Debian's chromium for the browser tests…"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# The shared rate-limit and topology tests start throwaway Redis servers on loopback ports from Debian's package.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "Installing Debian's redis-server for the shared rate-limit tests…"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
 
 # The database tests start throwaway PostgreSQL clusters (15 on bookworm) from Debian's package; none is left running.
 postgres:

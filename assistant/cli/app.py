@@ -125,6 +125,27 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.web.host, port=settings.web.port, log_level="warning")
 
 
+@app.command("llm-server")
+def llm_server(
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on (default: the host of `openai_url`).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default: the port of `openai_url`).")] = None,
+) -> None:
+    """Serve the local model over an OpenAI-compatible API (llama-cpp-python's server) for several replicas."""
+    import uvicorn
+
+    from assistant.models.llm_server import llm_server_app, server_address
+
+    settings = _settings()
+    default_host, default_port = server_address(settings)
+    host, port = host or default_host, port or default_port
+    try:
+        server = llm_server_app(settings, host, port)
+    except WelzijnError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"Taalmodel op http://{host}:{port}/v1 (WELZIJN_BACKEND=openai WELZIJN_OPENAI_URL=http://{host}:{port}/v1)")
+    uvicorn.run(server, host=host, port=port, log_level="warning")
+
+
 @app.command("eval")
 def evaluate(
     questions: Annotated[Optional[Path], typer.Option(help="Question set (JSONL).")] = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, create_model, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 Backend = Literal["local", "ollama", "openai", "extractive"]
@@ -23,6 +23,7 @@ def backend_names(last: str = "or") -> str:
 
 
 BUILTIN_E5 = "builtin:multilingual-e5-small"
+REDIS_SCHEMES = ("redis", "rediss", "redis+unix")  # what the `limits` Redis storage accepts
 
 
 class StorageSettings(BaseModel):
@@ -212,6 +213,12 @@ class LimitsSettings(BaseModel):
     rate_limit_per_minute: int = Field(
         30, ge=0, description="Questions (and feedback posts) per client IP per minute on /api/*; 0: no limit."
     )
+    redis_url: SecretStr | None = Field(
+        None,
+        description="Redis server that holds the rate limit counts (`redis://host:6379/0`), so that several "
+        "replicas share one limit; unset: counted in this process's memory. If Redis cannot be reached, "
+        "requests are let through (fail-open) and a warning is logged.",
+    )
     max_concurrent_generations: int = Field(
         1, ge=1, description="LLM answers written at the same time (the extractive backend is not limited)."
     )
@@ -230,6 +237,14 @@ class LimitsSettings(BaseModel):
         300.0, gt=0, description="An LLM answer running longer than this loses its slot (a safety net for "
         "stuck generations); /api/health then reports `degraded` until it ends.",
     )
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, url: SecretStr | None) -> SecretStr | None:
+        scheme = None if url is None else url.get_secret_value().partition("://")[0]
+        if scheme is not None and scheme not in REDIS_SCHEMES:
+            raise ValueError(f"redis_url must start with {' or '.join(s + '://' for s in REDIS_SCHEMES)}")
+        return url
 
 
 class EvalSettings(BaseModel):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hmac
-import math
-import time
 from typing import TYPE_CHECKING
 
+import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.web.routes import ADMIN_API, ADMIN_PAGES, API, API_PATHS
@@ -59,16 +58,17 @@ class ApiKeyMiddleware:
 
 
 class RateLimitMiddleware:
-    """429 with Retry-After once a client IP has made `per_minute` API requests in the last minute."""
+    """429 with Retry-After once a client IP has made `per_minute` API requests in the last minute.
 
-    def __init__(self, app: ASGIApp, per_minute: int) -> None:
-        from limits import RateLimitItemPerMinute
-        from limits.storage import MemoryStorage
-        from limits.strategies import MovingWindowRateLimiter
+    With `redis_url` the counts live in Redis, shared by every replica that uses the same server; the
+    Redis calls run in a worker thread so a slow Redis never blocks the event loop.
+    """
+
+    def __init__(self, app: ASGIApp, per_minute: int, redis_url: SecretStr | None = None) -> None:
+        from assistant.web.rate_counts import RequestCounts
 
         self.app = app
-        self.item = RateLimitItemPerMinute(per_minute)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.counts = RequestCounts(per_minute, None if redis_url is None else redis_url.get_secret_value())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -81,10 +81,12 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]
-        if self.limiter.hit(self.item, client):
+        if self.counts.shared:
+            seconds = await anyio.to_thread.run_sync(self.counts.retry_after, client)
+        else:
+            seconds = self.counts.retry_after(client)
+        if seconds is None:
             await self.app(scope, receive, send)
             return
-        reset = self.limiter.get_window_stats(self.item, client).reset_time
-        seconds = max(1, math.ceil(reset - time.time()))
         response = error_response(429, TOO_MANY.format(seconds=seconds), headers={"Retry-After": str(seconds)})
         await response(scope, receive, send)

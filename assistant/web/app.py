@@ -83,7 +83,9 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         app.add_middleware(ApiKeyMiddleware, key=settings.limits.api_key)
     app.add_middleware(AdminGuardMiddleware, auth=app.state.admin_auth)
     if settings.limits.rate_limit_per_minute:
-        app.add_middleware(RateLimitMiddleware, per_minute=settings.limits.rate_limit_per_minute)
+        app.add_middleware(
+            RateLimitMiddleware, per_minute=settings.limits.rate_limit_per_minute, redis_url=settings.limits.redis_url
+        )
     app.add_middleware(SecurityHeadersMiddleware, frame_policy=app.state.frame_ancestors)
     app.add_middleware(
         CORSMiddleware,
