@@ -9,7 +9,7 @@ from assistant.rag.citations import check_answer, claim_problem
 from assistant.rag.evidence import rank, select
 from assistant.rag.grounding import ground
 from assistant.rag.keyterms import KeyTerms
-from assistant.rag.prompts import answer_grammar, format_evidence, without_labels
+from assistant.rag.prompts import answer_grammar, format_evidence, quoted_labels
 from assistant.text.answer_form import numbers_in, occurs
 from assistant.text.attribution import claimed_holders, same_person
 
@@ -50,12 +50,19 @@ def test_each_item_is_exact_article_text_with_who_says_it():
     assert "Welzijnsdirecteuren" not in shown  # titles cost tokens; the citations show them
 
 
-def test_a_copied_label_leaves_the_quote_and_nothing_else_is_touched():
+def test_a_copied_label_becomes_a_quotation_and_nothing_else_is_touched():
     g = grounded("Wie noemt preventie nog best een zoektocht in de wijk?")
-    copied = "Lex Staal (2019) zegt: ‘Dat is nog best een zoektocht’ [1]. Lex Staal zegt: Het vraagt aanwezigheid [1]."
-    assert without_labels(copied, g) == "‘Dat is nog best een zoektocht’ [1]. Het vraagt aanwezigheid [1]."
+    copied = "Lex Staal (2019) zegt: Dat is nog best een zoektocht in de wijk. [1] Lex Staal zegt: Het vraagt veel [1]."
+    assert quoted_labels(copied, g) == (
+        "Lex Staal zegt: ‘Dat is nog best een zoektocht in de wijk’ [1]. Lex Staal zegt: ‘Het vraagt veel’ [1]."
+    )
+    # Text that already says who speaks, or quotes, only loses the label: no quote inside a quote.
+    says = "Lex Staal zegt: ‘Het vraagt aanwezigheid’, aldus Lex Staal [1]."
+    assert quoted_labels(says, g) == "‘Het vraagt aanwezigheid’, aldus Lex Staal [1]."
     own = "Lex Staal zegt dat preventie nog een zoektocht is [1]."
-    assert without_labels(own, g) == own
+    assert quoted_labels(own, g) == own
+    checked = check_answer(quoted_labels(copied, g), list(g.passages), 0.5, [g.allowed_speakers(1)])
+    assert checked.text.startswith("Lex Staal zegt: ‘Dat is nog best een zoektocht") and not checked.refused
 
 
 def test_the_budget_keeps_the_best_item_and_drops_the_rest():
@@ -170,3 +177,14 @@ def test_a_written_sentence_may_leave_words_out_but_not_bring_its_own():
     shorter = "Lex Staal was bij C3 te gast en nam ons mee in de wereld van sociaal werk."
     assert claim_problem(shorter, quote, ["Saskia Moerbeek"]) == ""
     assert claim_problem("Lex Staal noemt het een zoektocht.", "‘Een zoektocht’, aldus Lex.", ["Lex Staal"]) == ""
+
+
+def test_a_view_needs_every_one_of_its_words_in_the_quote():
+    quote = "Daarmee blijf je na het lezen van de analyse van De Boer toch met een gevoel van teleurstelling achter."
+    assert claim_problem("Jet Bussemaker vindt de analyse van De Boer positief.", quote, ["Jet Bussemaker"])
+    assert not claim_problem("Jet Bussemaker blijft met een gevoel van teleurstelling achter.", quote, ["Jet Bussemaker"])
+    # Without a holder the usual share applies: one word of its own among many may stand.
+    assert not claim_problem(
+        "Na het lezen van de analyse van De Boer blijf je met een gevoel van grote teleurstelling achter.", quote,
+        ["Jet Bussemaker"],
+    )

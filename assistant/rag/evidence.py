@@ -81,7 +81,7 @@ CARRY = 0.5  # share of the previous sentence's overlap a sentence inherits (tun
 CARRY_ANSWER = 1.0  # ... when it gives what the question type asks for and the previous one does not
 NAMES_ONLY = 0.5  # weight of a sentence's overlap when it shares only the question's names
 MIN_WORDS = 6  # shorter lines are headings, captions or signatures, not evidence
-OTHER_VOICE = 1.0  # taken off a sentence someone else says, in a passage that never names whose view is asked
+OTHER_VOICE = 1.0  # taken off a sentence someone else says, in an article that never names the question's people
 INTRODUCTION = 2.0  # taken off "X is voorzitter van …" when X's view is asked
 
 
@@ -152,6 +152,7 @@ class _Query:
     surnames: frozenset[str]  # stems of the last word of each person or organisation named
     speaker: str  # "Wat vindt Jet Bussemaker van …": the stem of the person whose view is asked, if any
     holders: tuple[str, ...]  # the people whose view is asked ("volgens Moerbeek en Bruinsma"), as named
+    people: tuple[str, ...]  # every person the question names
     cues: Cues
 
     @classmethod
@@ -172,6 +173,7 @@ class _Query:
             surnames=frozenset(content_stems(" ".join(name.split()[-1] for name in names))),
             speaker=next(iter(speaker), ""),
             holders=tuple(holders),
+            people=tuple(people_in(question)),
             cues=Cues.of(asked),
         )
 
@@ -193,8 +195,8 @@ def rank(question: str, passages: list[Passage], asked: str = "", voices: Voices
 
     `question` is the standalone question; `asked` the words the user typed, when they differ (a
     follow-up): its words and its question type lead, the earlier questions' words count half.
-    `voices` tells who says a sentence (the person quoted, else the author): when the question asks
-    someone's view, a sentence someone else says, in an article that never names them, counts less.
+    `voices` tells who says a sentence (the person quoted, else the author): when the question names
+    people, a sentence someone else says, in an article that never names them, counts less.
     """
     query = _Query.of(question, asked or question)
     read = [_read(passage.text, query) for passage in passages]
@@ -206,8 +208,8 @@ def rank(question: str, passages: list[Passage], asked: str = "", voices: Voices
         spans = [(s.start, s.end) for s in sentences]
         # A passage that names the people the question names (a quote, a signature) is more likely theirs.
         named = 0.5 if query.surnames and query.surnames <= content_stems(text) else 0.0
-        # "Volgens Bussemaker …" and Hortulanus's article, which never names her: his words, not hers.
-        foreign = voices is not None and _names_none(voices.article(n), query.holders)
+        # "Volgens Bussemaker …" and Hortulanus's article, which never names her: his words, not about her.
+        foreign = voices is not None and _names_none(voices.article(n), query.people)
         for i, current in enumerate(sentences):
             if not _usable(text[current.start : current.end], passage.heading):
                 continue
@@ -216,7 +218,7 @@ def rank(question: str, passages: list[Passage], asked: str = "", voices: Voices
                 own *= NAMES_ONLY
             carried = _carried(sentences[i - 1], current) if i else 0.0
             score = own + current.cue + carried + 0.3 / n + named
-            if foreign and _other_voice(voices.said(n, current.start, current.end), query.holders):  # type: ignore[union-attr]
+            if foreign and _other_voice(voices.said(n, current.start, current.end), query.people):  # type: ignore[union-attr]
                 score -= OTHER_VOICE
             first, last = _extend(text, spans, i, query)
             core = (current.start, current.end)
@@ -303,7 +305,7 @@ def _cue(sentence: str, stems: set[str], query: _Query) -> float:
 
 
 def _names_none(text: str, holders: tuple[str, ...]) -> bool:
-    """Whether the view is someone's in particular and the text names none of them."""
+    """Whether the question is about people in particular and the text names none of them."""
     words = {w.casefold() for w in re.findall(r"[\w-]+", text)}
     return bool(holders) and not any(h.split()[-1].casefold() in words for h in holders)
 

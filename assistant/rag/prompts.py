@@ -105,16 +105,29 @@ def _label(ground: Ground, n: int) -> tuple[str, str]:
     return ", ".join(speakers) or author or "De auteur", verb
 
 
-def without_labels(answer: str, ground: Ground) -> str:
-    """The answer without evidence labels the model copied ("Jet Bussemaker (2010) schrijft: …").
+def quoted_labels(answer: str, ground: Ground) -> str:
+    """A copied evidence label made a quotation: "Jet Bussemaker schrijft: ‘Helaas …’ [1]."
 
-    The label says who speaks in the prompt; copied into the answer it is a heading glued to a quote.
-    The citation already shows who says the quote, so the sentence keeps only the quote.
+    The label says who speaks in the prompt. A small model often copies it with the item's text after
+    it; as written that is a heading glued to a quote, but with quotation marks it is the best answer
+    there is: the verbatim evidence, with who says it (the recorded speaker, which the check confirms).
     """
     for n in range(1, len(ground) + 1):
         who, verb = _label(ground, n)
-        answer = re.sub(rf"{re.escape(who)}(?:\s*\(\d{{4}}\))?\s+{verb}:\s*", "", answer)
+        pattern = rf"{re.escape(who)}(?:\s*\(\d{{4}}\))?\s+{verb}:\s*(?P<body>[^\[]+?)\s*(?P<marker>(?:\[\d+\])+)(?P<end>[.!?]?)"
+        answer = re.sub(pattern, lambda m, who=who, verb=verb: _quotation(who, verb, m), answer)
     return answer
+
+
+def _quotation(who: str, verb: str, match: re.Match[str]) -> str:
+    """The label and its text as a quotation; just the text where it already says who speaks."""
+    body, marker = match.group("body").strip(), match.group("marker")
+    if any(mark in body for mark in "‘’“”\"") or who.split()[-1] in body:
+        # "‘…,’ zegt Torreman", "Torreman vreest dat …": quoting it again would nest one quote in another.
+        closed = body[-1:] in ".!?" or body[-2:-1] in ".!?"
+        return f"{body} {marker}{'' if closed else match.group('end') or '.'}"
+    stop = body[-1] if body[-1:] in ".!?" else ""
+    return f"{who} {verb}: ‘{body.rstrip('.!?').strip()}’ {marker}{match.group('end') or stop or '.'}"
 
 
 def format_history(history: list[dict[str, str]]) -> str:

@@ -216,7 +216,7 @@ class Assistant:
         else:
             timings["generated"] = _ms(began)  # the model is done: what follows is checking
             context = list(ground.passages) if ground else context  # the model cited the evidence items
-            raw = prompts.without_labels(raw, ground) if ground else raw
+            raw = prompts.quoted_labels(raw, ground) if ground else raw
         timings.setdefault("first_token", _ms(began))
         speakers = [ground.allowed_speakers(n) for n in range(1, len(ground) + 1)] if llm and ground else None
         checked = check_answer(raw, context, self.settings.answering.support_threshold, speakers)
