@@ -151,6 +151,11 @@ def test_the_written_answer_leads_and_the_evidence_it_does_not_carry_follows():
     assert combined.text.endswith("aldus Lex Staal [2].")
     assert [c.n for c in combined.citations] == [1, 2]
     assert "zoektocht" in combined.citations[1].quote and combined.citations[1].start > combined.citations[0].start
+    # Most of the words, but not the name: "Van Dijk" would be lost, so the evidence sentence follows.
+    vmbo = check_answer("Van Dijk vindt dat de samenwerking met vmbo-scholen landelijk gestimuleerd moet worden [1].", [wrr], 0.5)
+    without_name = check_answer("De samenwerking met vmbo-scholen moet landelijk gestimuleerd worden [1].", [wrr], 0.5)
+    assert with_evidence(without_name, vmbo).text.endswith("gestimuleerd moet worden [1].")
+    assert "Van Dijk" in with_evidence(without_name, vmbo).text
 
 
 def test_a_sentence_cut_off_by_the_token_limit_is_not_part_of_the_answer():
@@ -187,4 +192,12 @@ def test_a_view_needs_every_one_of_its_words_in_the_quote():
     assert not claim_problem(
         "Na het lezen van de analyse van De Boer blijf je met een gevoel van grote teleurstelling achter.", quote,
         ["Jet Bussemaker"],
+    )
+
+
+def test_a_label_copied_with_its_number_in_front_becomes_a_quotation_too():
+    g = grounded("Wie noemt preventie nog best een zoektocht in de wijk?")
+    copied = "[1] Lex Staal zegt: Dat is nog best een zoektocht in de wijk. [1] Lex Staal zegt: Het vraagt veel."
+    assert quoted_labels(copied, g) == (
+        "Lex Staal zegt: ‘Dat is nog best een zoektocht in de wijk’ [1]. Lex Staal zegt: ‘Het vraagt veel’ [1]."
     )

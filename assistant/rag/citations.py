@@ -232,17 +232,21 @@ def with_evidence(written: Checked, evidence: Checked, covered: float = 0.5) -> 
     """The written answer, followed by each evidence sentence whose words it does not already carry.
 
     The model may only add: its checked sentences lead, and no fact of the extractive answer is lost.
-    An evidence sentence counts as carried when `covered` of its content words are in the written text.
+    An evidence sentence counts as carried when `covered` of its content words and every name and
+    number it holds are in the written text ("Jet Bussemaker was voorzitter" does not carry "… en
+    voormalig staatssecretaris van Volksgezondheid").
     Citations are merged (one number per quoted span) and numbered 1..m in order of use.
     """
-    said = content_stems(MARKER.sub("", written.text))
+    plain = MARKER.sub("", written.text).casefold()
+    said = content_stems(plain)
     citations = list(written.citations)
     number = {(c.source, c.start, c.end): c.n for c in citations}
     added: list[str] = []
     for start, end in split_sentences(evidence.text):
         sentence = evidence.text[start:end]
         stems = content_stems(MARKER.sub("", sentence))
-        if not stems or len(stems & said) / len(stems) >= covered:
+        carried = not stems or len(stems & said) / len(stems) >= covered
+        if carried and all(occurs(name, plain) for name in entities(MARKER.sub("", sentence))):
             continue
         said |= stems
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -112,22 +113,29 @@ def quoted_labels(answer: str, ground: Ground) -> str:
     it; as written that is a heading glued to a quote, but with quotation marks it is the best answer
     there is: the verbatim evidence, with who says it (the recorded speaker, which the check confirms).
     """
+    # Copied as in the prompt, number first ("[1] Jet Bussemaker schrijft: …"), or number after, as asked.
+    lead = answer.lstrip().startswith("[")
     for n in range(1, len(ground) + 1):
         who, verb = _label(ground, n)
-        pattern = rf"{re.escape(who)}(?:\s*\(\d{{4}}\))?\s+{verb}:\s*(?P<body>[^\[]+?)\s*(?P<marker>(?:\[\d+\])+)(?P<end>[.!?]?)"
-        answer = re.sub(pattern, lambda m, who=who, verb=verb: _quotation(who, verb, m), answer)
+        label = rf"{re.escape(who)}(?:\s*\(\d{{4}}\))?\s+{verb}:\s*(?P<body>[^\[]+)"
+        if lead:
+            pattern = rf"(?P<marker>\[\d+\])\s*{label}(?P<end>)"
+        else:
+            pattern = rf"{label}(?P<marker>(?:\[\d+\])*)(?P<end>[.!?]?)"
+        answer = re.sub(pattern, functools.partial(_quotation, who, verb), answer)
     return answer
 
 
 def _quotation(who: str, verb: str, match: re.Match[str]) -> str:
     """The label and its text as a quotation; just the text where it already says who speaks."""
-    body, marker = match.group("body").strip(), match.group("marker")
+    body, end, marker = match.group("body").strip(), match.group("end"), match.group("marker")
+    gap = " " if match.group(0)[-1:].isspace() else ""
     if any(mark in body for mark in "‘’“”\"") or who.split()[-1] in body:
         # "‘…,’ zegt Torreman", "Torreman vreest dat …": quoting it again would nest one quote in another.
         closed = body[-1:] in ".!?" or body[-2:-1] in ".!?"
-        return f"{body} {marker}{'' if closed else match.group('end') or '.'}"
+        return f"{body} {marker}{'' if closed else end or '.'}{gap}"
     stop = body[-1] if body[-1:] in ".!?" else ""
-    return f"{who} {verb}: ‘{body.rstrip('.!?').strip()}’ {marker}{match.group('end') or stop or '.'}"
+    return f"{who} {verb}: ‘{body.rstrip('.!?').strip()}’ {marker}{end or stop or '.'}{gap}"
 
 
 def format_history(history: list[dict[str, str]]) -> str:
