@@ -163,6 +163,12 @@ def test_a_sentence_cut_off_by_the_token_limit_is_not_part_of_the_answer():
     raw = "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers [1]. Het potentieel is volgens de WRR veel"
     checked = check_answer(raw, [wrr], 0.5)
     assert checked.text == "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers [1]."
+    # Written marker first, as the evidence lines are: "[2] Het potentieel is" is unfinished all the same.
+    for lead in (
+        "[1] De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers.\n[1] Het potentieel is volgens de",
+        "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers [1]. [1] Het potentieel is volgens de",
+    ):
+        assert check_answer(lead, [wrr], 0.5).text == checked.text
 
 
 def test_a_sentence_ending_on_a_function_word_reads_as_cut_off():
@@ -201,3 +207,12 @@ def test_a_label_copied_with_its_number_in_front_becomes_a_quotation_too():
     assert quoted_labels(copied, g) == (
         "Lex Staal zegt: ‘Dat is nog best een zoektocht in de wijk’ [1]. Lex Staal zegt: ‘Het vraagt veel’ [1]."
     )
+
+
+def test_a_copied_label_cut_off_by_the_token_limit_is_dropped_not_finished():
+    wrr = Passage(id="w", source="003.txt", title="WRR", text=ARTICLE, start=OFFSET, end=OFFSET + len(ARTICLE), score=1.0)
+    g = grounded("Wie noemt preventie nog best een zoektocht in de wijk?")
+    raw = "[1] Lex Staal zegt: Dat is nog best een zoektocht in de wijk.\n[1] Lex Staal zegt: Lex Staal is voor"
+    quoted = quoted_labels(raw, g)
+    assert quoted.endswith("Lex Staal is voor") and "[1]." in quoted
+    assert check_answer(quoted, [wrr], 0.5).text.endswith("zoektocht in de wijk’ [1].")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from assistant.core.types import Citation, Passage, SentenceCheck
 from assistant.rag.prompts import NOT_FOUND
-from assistant.text.answer_form import entities, occurs, sentence_problems
+from assistant.text.answer_form import CUT_OFF, entities, occurs, sentence_problems
 from assistant.text.attribution import claimed_holders, same_person
 from assistant.text.scoring import scored_sentences
 from assistant.text.sentences import split_sentences
@@ -61,7 +61,7 @@ def check_answer(
     checks: list[SentenceCheck] = []
     seen: set[str] = set()
     spans = split_sentences(text)
-    if spans and not MARKER.search(text[spans[-1][0] :]) and text.rstrip()[-1:].isalnum():
+    if spans and _unfinished(raw, text[spans[-1][0] :]):
         spans = spans[:-1]  # the model ran out of tokens mid-sentence: that sentence is not an answer
     for start, end in spans:
         sentence = text[start:end]
@@ -80,6 +80,20 @@ def check_answer(
     if not kept:
         return Checked("", (), tuple(checks), True)
     return _renumber(kept, passages, tuple(checks), speakers)
+
+
+def _unfinished(raw: str, last: str) -> bool:
+    """Whether the model stopped mid-sentence: no closing punctuation and no marker after the last words.
+
+    A last sentence written marker first ("[3] Jet Bussemaker is voor") has its marker, and is unfinished
+    when it ends where no sentence ends (on "voor", "de", "en", …).
+    """
+    if not raw.rstrip()[-1:].isalnum():
+        return False
+    if not MARKER.search(last):
+        return True
+    marker_first = MARKER.match(last.lstrip()) or _LEADING.match(raw.strip())
+    return bool(marker_first) and CUT_OFF in sentence_problems(MARKER.sub("", last).strip())
 
 
 def _markers_last(text: str) -> str:
