@@ -85,10 +85,9 @@ OTHER_VOICE = 1.0  # taken off a sentence someone else says, in an article that 
 INTRODUCTION = 2.0  # taken off "X is voorzitter van …" when X's view is asked
 
 
-
 @dataclass(frozen=True)
 class Voices:
-    """Who says what in the passages' articles, for questions that ask someone's view."""
+    """Who says what in the passages' articles, for questions that name people."""
 
     said: Callable[[int, int, int], tuple[str, ...]]  # passage n (1-based), start, end in its text → speakers
     article: Callable[[int], str]  # passage n → the whole text of its article
@@ -163,7 +162,7 @@ class _Query:
         speaker = content_stems(opinion[0].split()[-1]) if opinion else set()
         wanted = content_stems(question) - _FRAME or content_stems(question)
         framing = content_stems(" ".join(names + _SOURCE.findall(question)))
-        holders = people_in(question) if _OPINION.search(asked) or _ACCORDING.search(question) else []
+        people = tuple(people_in(question))
         return cls(
             wanted=frozenset(wanted),
             subject=frozenset(wanted - framing),
@@ -172,8 +171,8 @@ class _Query:
             names=frozenset(name.casefold() for name in names),
             surnames=frozenset(content_stems(" ".join(name.split()[-1] for name in names))),
             speaker=next(iter(speaker), ""),
-            holders=tuple(holders),
-            people=tuple(people_in(question)),
+            holders=people if _OPINION.search(asked) or _ACCORDING.search(question) else (),
+            people=people,
             cues=Cues.of(asked),
         )
 
@@ -203,13 +202,15 @@ def rank(question: str, passages: list[Passage], asked: str = "", voices: Voices
     # A question in English shares no subject words with the articles: then its names are all it has.
     subject_found = any(s.matched.keys() & query.subject for sentences in read for s in sentences)
     items: list[Evidence] = []
+    foreign: dict[str, bool] = {}  # per article: it names none of the question's people
     for n, (passage, sentences) in enumerate(zip(passages, read, strict=True), 1):
         text = passage.text
         spans = [(s.start, s.end) for s in sentences]
         # A passage that names the people the question names (a quote, a signature) is more likely theirs.
         named = 0.5 if query.surnames and query.surnames <= content_stems(text) else 0.0
         # "Volgens Bussemaker …" and Hortulanus's article, which never names her: his words, not about her.
-        foreign = voices is not None and _names_none(voices.article(n), query.people)
+        if voices is not None and passage.source not in foreign:
+            foreign[passage.source] = _names_none(voices.article(n), query.people)
         for i, current in enumerate(sentences):
             if not _usable(text[current.start : current.end], passage.heading):
                 continue
@@ -218,7 +219,8 @@ def rank(question: str, passages: list[Passage], asked: str = "", voices: Voices
                 own *= NAMES_ONLY
             carried = _carried(sentences[i - 1], current) if i else 0.0
             score = own + current.cue + carried + 0.3 / n + named
-            if foreign and _other_voice(voices.said(n, current.start, current.end), query.people):  # type: ignore[union-attr]
+            said = voices.said(n, current.start, current.end) if foreign.get(passage.source) else ()  # type: ignore[union-attr]
+            if _other_voice(said, query.people):
                 score -= OTHER_VOICE
             first, last = _extend(text, spans, i, query)
             core = (current.start, current.end)
@@ -304,15 +306,17 @@ def _cue(sentence: str, stems: set[str], query: _Query) -> float:
     return score
 
 
-def _names_none(text: str, holders: tuple[str, ...]) -> bool:
+def _names_none(text: str, people: tuple[str, ...]) -> bool:
     """Whether the question is about people in particular and the text names none of them."""
+    if not people:
+        return False
     words = {w.casefold() for w in re.findall(r"[\w-]+", text)}
-    return bool(holders) and not any(h.split()[-1].casefold() in words for h in holders)
+    return not any(person.split()[-1].casefold() in words for person in people)
 
 
-def _other_voice(speakers: tuple[str, ...], holders: tuple[str, ...]) -> bool:
-    """Whether the recorded speakers are known and none of them is a person whose view is asked."""
-    return bool(speakers) and not any(same_person(s, h) for s in speakers for h in holders)
+def _other_voice(speakers: tuple[str, ...], people: tuple[str, ...]) -> bool:
+    """Whether the recorded speakers are known and none of them is one of the question's people."""
+    return bool(speakers) and not any(same_person(s, p) for s in speakers for p in people)
 
 
 def _introduces(sentence: str, holders: tuple[str, ...]) -> bool:

@@ -129,8 +129,8 @@ def quoted_labels(answer: str, ground: Ground) -> str:
 def _quotation(who: str, verb: str, match: re.Match[str]) -> str:
     """The label and its text as a quotation; just the text where it already says who speaks."""
     body, end, marker = match.group("body").strip(), match.group("end"), match.group("marker")
-    if match.end() >= len(match.string.rstrip()) and body[-1:].isalnum() and not end and not match.group(0).endswith("]"):
-        return body  # the answer stops here mid-sentence (the token limit): left unfinished, for the check to drop
+    if match.end("body") >= len(match.string.rstrip()) and body[-1:].isalnum():
+        return body  # the answer stops mid-sentence here (the token limit): left unfinished, for the check to drop
     gap = " " if match.group(0)[-1:].isspace() else ""
     if any(mark in body for mark in "‘’“”\"") or who.split()[-1] in body:
         # "‘…,’ zegt Torreman", "Torreman vreest dat …": quoting it again would nest one quote in another.

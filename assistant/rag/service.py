@@ -240,19 +240,22 @@ class Assistant:
         """The passages an answer may use, whole, with any instruction to a model blanked out."""
         return [without_instructions(p) for p in passages[: self.settings.retrieval.context_passages]]
 
+    def _speakers(self, index: Snapshot, source: str, start: int, end: int) -> tuple[str, ...]:
+        """Who says the article text [start:end] of `source` (the person quoted, else the author)."""
+        article = index.articles().get(source)
+        if article is None:
+            return ()
+        return self.attribution.speakers(article, index.version(), start, end, index.sentences())
+
     def _voices(self, whole: list[Passage], index: Snapshot) -> Voices:
         """Who says a stretch of passage n's text (passage offsets), and its article's whole text."""
-        articles, version, stored = index.articles(), index.version(), index.sentences()
 
         def said(n: int, start: int, end: int) -> tuple[str, ...]:
             passage = whole[n - 1]
-            article = articles.get(passage.source)
-            if article is None:
-                return ()
-            return self.attribution.speakers(article, version, passage.start + start, passage.start + end, stored)
+            return self._speakers(index, passage.source, passage.start + start, passage.start + end)
 
         def article(n: int) -> str:
-            found = articles.get(whole[n - 1].source)
+            found = index.articles().get(whole[n - 1].source)
             return found.text if found else whole[n - 1].text
 
         return Voices(said, article)
@@ -262,11 +265,10 @@ class Assistant:
         chosen = select(ranked, grounding.MAX_ITEMS)
         if not chosen:
             return None
-        articles, version, stored = index.articles(), index.version(), index.sentences()
+        articles = index.articles()
 
         def speakers(passage: Passage, start: int, end: int) -> tuple[str, ...]:
-            article = articles.get(passage.source)
-            return self.attribution.speakers(article, version, start, end, stored) if article else ()
+            return self._speakers(index, passage.source, start, end)
 
         def authorship(source: str) -> tuple[str, str]:
             article = articles.get(source)
@@ -277,11 +279,9 @@ class Assistant:
 
     def _with_speakers(self, checked: Checked, index: Snapshot) -> Checked:
         """Each citation with who says its quote (the person quoted, else the author; none for a comment)."""
-        articles, version, stored = index.articles(), index.version(), index.sentences()
         cited = []
         for c in checked.citations:
-            article = articles.get(c.source)
-            said = self.attribution.speakers(article, version, c.start, c.end, stored) if article else ()
+            said = self._speakers(index, c.source, c.start, c.end)
             cited.append(dataclasses.replace(c, speaker=said[0] if said and not c.is_comment else ""))
         return dataclasses.replace(checked, citations=tuple(cited))
 
