@@ -216,3 +216,11 @@ def test_a_copied_label_cut_off_by_the_token_limit_is_dropped_not_finished():
     quoted = quoted_labels(raw, g)
     assert quoted.endswith("Lex Staal is voor") and "[1]." in quoted
     assert check_answer(quoted, [wrr], 0.5).text.endswith("zoektocht in de wijk’ [1].")
+
+
+def test_a_copied_label_that_names_no_one_is_dropped_not_made_a_quotation():
+    g = ground(select(rank("Wat blijkt uit Schots onderzoek over de wijk?", passages()), 4), passages(), speakers,
+               lambda source: ("", ""))
+    assert "De auteur schrijft:" in format_evidence(g)  # the article names no author
+    copied = "De auteur schrijft: Het potentieel is volgens de WRR veel groter [1]."
+    assert quoted_labels(copied, g) == "Het potentieel is volgens de WRR veel groter [1]."

@@ -97,13 +97,16 @@ def format_evidence(ground: Ground) -> str:
     return "\n".join(blocks)
 
 
+UNKNOWN_AUTHOR = "De auteur"  # the label of an item whose article names no author
+
+
 def _label(ground: Ground, n: int) -> tuple[str, str]:
     """Who speaks in item n and the verb that says how: "Lex Staal", "zegt"."""
     speakers, author = ground.speakers[n - 1], ground.authors[n - 1]
     if ground.passages[n - 1].is_comment:
         return "Een lezer", "reageert"
     verb = "zegt" if speakers and speakers[0] != author else "schrijft"
-    return ", ".join(speakers) or author or "De auteur", verb
+    return ", ".join(speakers) or author or UNKNOWN_AUTHOR, verb
 
 
 def quoted_labels(answer: str, ground: Ground) -> str:
@@ -132,8 +135,9 @@ def _quotation(who: str, verb: str, match: re.Match[str]) -> str:
     if match.end("body") >= len(match.string.rstrip()) and body[-1:].isalnum():
         return body  # the answer stops mid-sentence here (the token limit): left unfinished, for the check to drop
     gap = " " if match.group(0)[-1:].isspace() else ""
-    if any(mark in body for mark in "‘’“”\"") or who.split()[-1] in body:
-        # "‘…,’ zegt Torreman", "Torreman vreest dat …": quoting it again would nest one quote in another.
+    if who == UNKNOWN_AUTHOR or any(mark in body for mark in "‘’“”\"") or who.split()[-1] in body:
+        # "‘…,’ zegt Torreman", "Torreman vreest dat …": quoting it again would nest one quote in another;
+        # "De auteur schrijft: ‘…’" says no more than the citation does.
         closed = body[-1:] in ".!?" or body[-2:-1] in ".!?"
         return f"{body} {marker}{'' if closed else end or '.'}{gap}"
     stop = body[-1] if body[-1:] in ".!?" else ""
