@@ -104,3 +104,17 @@ def test_local_llm_restores_its_system_message_state_and_writes_the_same_answer(
     assert states.prepare(llama, messages) == held and states.restored == 1 and llama.n_tokens == held
     assert answer() == from_nothing
     assert states.prepare(llama, messages) == held and states.restored == 1  # still there: nothing to do
+
+
+def test_a_question_naming_people_retrieves_their_article_and_traps_are_still_refused(real_assistant):
+    """With the real embedding: the person boost finds Moerbeek and Bruinsma's study; it hides no trap."""
+    from tests.test_attribution_check import TRAPS
+
+    knowledge = real_assistant.knowledge
+    question = "Which study about social neighbourhood teams do Moerbeek and Bruinsma cite, and what did it find?"
+    boosted = knowledge.retrieve(question, people=["Moerbeek", "Bruinsma"])
+    assert not any("Movisie" in p.text for p in knowledge.retrieve(question))  # the plain ranking misses it
+    assert any("Movisie" in p.text for p in boosted)
+    for trap in TRAPS:
+        answer = real_assistant.answer(trap, backend="extractive")
+        assert answer.refused and answer.answer.startswith("De artikelen zeggen niet wat"), trap

@@ -129,6 +129,9 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(1.0, ge=0, description="Weight of dense retrieval in the fusion.")
     bm25_weight: float = Field(1.5, ge=0, description="Weight of BM25 retrieval in the fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    person_weight: float = Field(
+        0.5, ge=0, description="Boost, in first ranks, for passages of articles naming a person the question names."
+    )
     min_relevance: float = Field(
         0.80, description="Dense cosine below which no passage counts as relevant (refusal)."
     )

@@ -7,8 +7,10 @@ most every `index_poll_seconds` (at once after a change by this process).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -99,8 +101,8 @@ class Knowledge:
     def sparse(self, question: str) -> list[tuple[str, float]]:
         return self.snapshot().sparse(question)
 
-    def retrieve(self, question: str, top_k: int | None = None) -> list[Passage]:
-        return self.snapshot().retrieve(question, top_k)
+    def retrieve(self, question: str, top_k: int | None = None, people: Sequence[str] = ()) -> list[Passage]:
+        return self.snapshot().retrieve(question, top_k, people)
 
 
 class Snapshot:
@@ -138,24 +140,61 @@ class Snapshot:
         hits = self._loaded.bm25.retrieve(QueryBundle(question))
         return [(h.node.node_id, float(h.score or 0.0)) for h in hits if (h.score or 0.0) > 0]
 
-    def retrieve(self, question: str, top_k: int | None = None) -> list[Passage]:
-        """Hybrid retrieval: dense and BM25 ranks fused by weighted reciprocal-rank fusion."""
+    def retrieve(self, question: str, top_k: int | None = None, people: Sequence[str] = ()) -> list[Passage]:
+        """Hybrid retrieval: dense and BM25 ranks fused by weighted reciprocal-rank fusion (see `ranking`)."""
+        return self.ranking(question).top(top_k or self.retrieval_settings.top_k, people)
+
+    def ranking(self, question: str) -> Ranking:
+        """Every candidate chunk's fused score: dense and BM25 ranks by weighted reciprocal-rank fusion."""
         settings = self.retrieval_settings
         dense = self.dense(question) if settings.dense_weight > 0 else []
         sparse = self.sparse(question) if settings.bm25_weight > 0 else []
         fused: dict[str, float] = {}
-        for weight, ranking in ((settings.dense_weight, dense), (settings.bm25_weight, sparse)):
-            for rank, (chunk_id, _) in enumerate(ranking):
+        for weight, ranked in ((settings.dense_weight, dense), (settings.bm25_weight, sparse)):
+            for rank, (chunk_id, _) in enumerate(ranked):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (settings.rrf_k + rank + 1)
-        cosines = dict(dense)
-        chunks = self._loaded.chunks
-        best = sorted(fused, key=fused.__getitem__, reverse=True)[: top_k or settings.top_k]
-        return [self._passage(chunks[i], fused[i], cosines.get(i, 0.0)) for i in best if i in chunks]
+        return Ranking(fused, dict(dense), self._loaded, settings)
 
-    @staticmethod
-    def _passage(chunk: Chunk, score: float, cosine: float) -> Passage:
-        return Passage(
-            id=chunk.id, source=chunk.source, title=chunk.title, text=chunk.text, start=chunk.start,
-            end=chunk.end, score=round(score, 6), heading=chunk.heading or "", is_comment=chunk.is_comment,
-            dense=round(cosine, 6),
-        )
+
+class Ranking:
+    """One question's fused candidates, from which passages are taken with or without a boost for people.
+
+    A question that names people ("Wat vindt Jet Bussemaker van …?") is about the articles that name them:
+    their chunks gain `person_weight` times a first rank's share. The attribution trap check reads the
+    ranking without it, so a person boosted into view cannot hide that the topic is someone else's.
+    """
+
+    def __init__(
+        self, fused: dict[str, float], cosines: dict[str, float], loaded: _Loaded, settings: RetrievalSettings
+    ) -> None:
+        self._fused = fused
+        self._cosines = cosines
+        self._loaded = loaded
+        self._settings = settings
+
+    def top(self, top_k: int, people: Sequence[str] = ()) -> list[Passage]:
+        """The `top_k` best chunks as passages; chunks of articles naming one of `people` boosted."""
+        chunks = self._loaded.chunks
+        scores = dict(self._fused)
+        naming = self._sources_naming(people)
+        if naming and self._settings.person_weight > 0:
+            bonus = self._settings.person_weight / (self._settings.rrf_k + 1)
+            scores = {i: s + bonus if i in chunks and chunks[i].source in naming else s for i, s in scores.items()}
+        best = sorted(scores, key=scores.__getitem__, reverse=True)[:top_k]
+        return [_passage(chunks[i], scores[i], self._cosines.get(i, 0.0)) for i in best if i in chunks]
+
+    def _sources_naming(self, people: Sequence[str]) -> set[str]:
+        """The articles whose text names one of `people` as the question spells them (whole words)."""
+        patterns = [re.compile(rf"(?<!\w){re.escape(name)}(?!\w)") for name in people if name.strip()]
+        if not patterns:
+            return set()
+        articles = self._loaded.articles
+        return {source for source, article in articles.items() if any(p.search(article.text) for p in patterns)}
+
+
+def _passage(chunk: Chunk, score: float, cosine: float) -> Passage:
+    return Passage(
+        id=chunk.id, source=chunk.source, title=chunk.title, text=chunk.text, start=chunk.start,
+        end=chunk.end, score=round(score, 6), heading=chunk.heading or "", is_comment=chunk.is_comment,
+        dense=round(cosine, 6),
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from assistant.rag import prompts
 from assistant.rag.attribution_check import AttributionChecker
 from assistant.text import language
-from assistant.text.attribution import names_in, same_person
+from assistant.text.attribution import names_in, people_in, same_person
 from assistant.core.types import Answer, Event, Passage, SentenceCheck, Status, Token
 from assistant.rag.citations import MARKER, Checked, check_answer, says_not_found, with_evidence
 from assistant.rag.trim import trim
@@ -150,6 +150,7 @@ class Assistant:
         self, question: str, history: History, backend: str | None, cancel: threading.Event | None
     ) -> Iterator[Event]:
         began = time.perf_counter()
+        retrieval = self.settings.retrieval
         question = clean_question(question, self.settings.answering.max_question_chars)
         history = _clean_history(history, self.settings.answering.max_history_turns)
         backend = backend or self.settings.llm.backend
@@ -165,12 +166,16 @@ class Assistant:
                 standalone = self._condense(question, history, None, cancel)
         yield Status("Zoeken in de artikelen…")
         index = self.knowledge.snapshot()  # the whole answer reads one version, also while a new one goes live
-        passages = index.retrieve(_retrieval_query(standalone, history))
+        ranking = index.ranking(_retrieval_query(standalone, history))
+        # The answer reads the articles of the people the question names first; whether the articles cover
+        # the question at all, and whether a named person speaks on its topic, is judged without that boost.
+        passages = ranking.top(retrieval.top_k, people_in(standalone))
+        plain = ranking.top(retrieval.top_k)
         timings = {"retrieval": _ms(began)}
-        context = [trim(p, standalone, self.settings.retrieval.context_chars) for p in passages[: self.settings.retrieval.context_passages]]
+        context = self._excerpts(passages, standalone)
         verdict = judge(
-            standalone, passages[: self.settings.retrieval.context_passages], context, lang,
-            self.settings.retrieval.min_relevance, self.settings.retrieval.min_coverage, asked=question,
+            standalone, plain[: retrieval.context_passages], self._excerpts(plain, standalone), lang,
+            retrieval.min_relevance, retrieval.min_coverage, asked=question,
         )
         if not verdict.answerable:
             timings |= {"first_token": _ms(began), "total": _ms(began)}
@@ -178,7 +183,7 @@ class Assistant:
             return
         # A named person must speak where the topic is: a trap is refused before any model is asked.
         attributed = self.attribution.check(
-            _holder_question(question, standalone), passages, index.articles(), index.version(), index.sentences()
+            _holder_question(question, standalone), plain, index.articles(), index.version(), index.sentences()
         )
         if not attributed.ok:
             timings |= {"first_token": _ms(began), "total": _ms(began)}
@@ -235,6 +240,11 @@ class Assistant:
             retrieved=tuple(passages), timings_ms=timings, backend=backend, standalone_question=standalone,
             checks=attributed.checks + checked.checks, notice=notice, prompt_tokens=prompt_tokens,
         )
+
+    def _excerpts(self, passages: list[Passage], question: str) -> list[Passage]:
+        """The first passages, each cut to the part of `context_chars` that best matches the question."""
+        retrieval = self.settings.retrieval
+        return [trim(p, question, retrieval.context_chars) for p in passages[: retrieval.context_passages]]
 
     def _whole(self, passages: list[Passage]) -> list[Passage]:
         """The passages an answer may use, whole, with any instruction to a model blanked out."""
