@@ -21,11 +21,18 @@ ARTICLE = (
     "Van Dijk vindt dat de samenwerking met vmbo-scholen landelijk gestimuleerd moet worden."
 )
 OFFSET = 500  # where the passage starts in its article
+POTENTIEEL = "Het potentieel is volgens de WRR veel groter dan de twintig procent van actieve burgers"
+ZOEKTOCHT = "‘Dat is nog best een zoektocht en dat vraagt dat je aanwezig bent in de wijk’, aldus Lex Staal"
 
 
 def passages() -> list[Passage]:
     return [Passage(id="a#0", source="003.txt", title="Welzijnsdirecteuren omarmen WRR-advies", text=ARTICLE,
                     start=OFFSET, end=OFFSET + len(ARTICLE), score=1.0)]
+
+
+def whole() -> Passage:
+    """The test article as one passage, for checks that quote from it."""
+    return Passage(id="w", source="003.txt", title="WRR", text=ARTICLE, start=OFFSET, end=OFFSET + len(ARTICLE), score=1.0)
 
 
 def speakers(passage: Passage, start: int, end: int) -> tuple[str, ...]:
@@ -63,6 +70,12 @@ def test_a_copied_label_becomes_a_quotation_and_nothing_else_is_touched():
     assert quoted_labels(own, g) == own
     checked = check_answer(quoted_labels(copied, g), list(g.passages), 0.5, [g.allowed_speakers(1)])
     assert checked.text.startswith("Lex Staal zegt: ‘Dat is nog best een zoektocht") and not checked.refused
+    # A signature copied with the author's label is who someone is, not what the author says.
+    signature = "Lex Staal zegt: Gert van Dijk, directeur van Stichting Welzijn Amersfoort [1]."
+    assert quoted_labels(signature, g) == "Gert van Dijk, directeur van Stichting Welzijn Amersfoort [1]."
+    # A sentence that opens with a capital and a comma is no signature.
+    opening = "Lex Staal zegt: En, niet onbelangrijk, het vraagt veel [1]."
+    assert quoted_labels(opening, g) == "Lex Staal zegt: ‘En, niet onbelangrijk, het vraagt veel’ [1]."
 
 
 def test_the_budget_keeps_the_best_item_and_drops_the_rest():
@@ -88,6 +101,7 @@ def test_claimed_holders_are_who_a_sentence_gives_a_view_to(sentence, holders):
 def test_same_person_matches_short_forms_only_of_that_person():
     assert same_person("Lex", "Lex Staal") and same_person("Van Dijk", "Gert van Dijk")
     assert not same_person("Hans Zuiver", "Gert van Dijk") and not same_person("De", "Gert van Dijk")
+    assert not same_person("Eric de Kluis", "") and not same_person("", "Eric de Kluis")  # an unknown author is no one
 
 
 def test_a_view_given_to_someone_else_than_the_speaker_is_a_problem():
@@ -138,7 +152,7 @@ def test_the_answer_grammar_compiles_for_llama_cpp():
 def test_the_written_answer_leads_and_the_evidence_it_does_not_carry_follows():
     from assistant.rag.citations import with_evidence
 
-    wrr = Passage(id="w", source="003.txt", title="WRR", text=ARTICLE, start=OFFSET, end=OFFSET + len(ARTICLE), score=1.0)
+    wrr = whole()
     evidence = check_answer(
         "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers [1].\n"
         "‘Dat is nog best een zoektocht en dat vraagt dat je aanwezig bent in de wijk’, aldus Lex Staal [1].",
@@ -154,12 +168,30 @@ def test_the_written_answer_leads_and_the_evidence_it_does_not_carry_follows():
     # Most of the words, but not the name: "Van Dijk" would be lost, so the evidence sentence follows.
     vmbo = check_answer("Van Dijk vindt dat de samenwerking met vmbo-scholen landelijk gestimuleerd moet worden [1].", [wrr], 0.5)
     without_name = check_answer("De samenwerking met vmbo-scholen moet landelijk gestimuleerd worden [1].", [wrr], 0.5)
-    assert with_evidence(without_name, vmbo).text.endswith("gestimuleerd moet worden [1].")
-    assert "Van Dijk" in with_evidence(without_name, vmbo).text
+    # … and as that sentence only copies the quote, the quote takes its place: no repetition.
+    assert with_evidence(without_name, vmbo).text == vmbo.text
+
+
+def test_a_near_copy_that_loses_a_fact_gives_way_to_its_quote_in_place():
+    from assistant.rag.citations import with_evidence
+
+    wrr = whole()
+    evidence = check_answer(f"{POTENTIEEL} [1].\n{ZOEKTOCHT} [1].", [wrr], 0.5)
+    written = check_answer("Lex Staal noemt het een zoektocht [1]. Het potentieel van actieve burgers is veel groter [2].", [wrr, wrr], 0.5)
+    combined = with_evidence(written, evidence)
+    # The copy without "WRR" and "twintig procent" is replaced where it stood; the sentence that adds
+    # who says it stays, and the quote it paraphrases follows it with the same number (one per span).
+    assert combined.text == (
+        "Lex Staal noemt het een zoektocht [1]. "
+        "Het potentieel is volgens de WRR veel groter dan de twintig procent van actieve burgers [2]. "
+        "‘Dat is nog best een zoektocht en dat vraagt dat je aanwezig bent in de wijk’, aldus Lex Staal [1]."
+    )
+    assert [c.n for c in combined.citations] == [1, 2]
+    assert "zoektocht" in combined.citations[0].quote and "twintig procent" in combined.citations[1].quote
 
 
 def test_a_sentence_cut_off_by_the_token_limit_is_not_part_of_the_answer():
-    wrr = Passage(id="w", source="003.txt", title="WRR", text=ARTICLE, start=OFFSET, end=OFFSET + len(ARTICLE), score=1.0)
+    wrr = whole()
     raw = "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers [1]. Het potentieel is volgens de WRR veel"
     checked = check_answer(raw, [wrr], 0.5)
     assert checked.text == "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers [1]."
@@ -210,7 +242,7 @@ def test_a_label_copied_with_its_number_in_front_becomes_a_quotation_too():
 
 
 def test_a_copied_label_cut_off_by_the_token_limit_is_dropped_not_finished():
-    wrr = Passage(id="w", source="003.txt", title="WRR", text=ARTICLE, start=OFFSET, end=OFFSET + len(ARTICLE), score=1.0)
+    wrr = whole()
     g = grounded("Wie noemt preventie nog best een zoektocht in de wijk?")
     raw = "[1] Lex Staal zegt: Dat is nog best een zoektocht in de wijk.\n[1] Lex Staal zegt: Lex Staal is voor"
     quoted = quoted_labels(raw, g)
@@ -224,3 +256,53 @@ def test_a_copied_label_that_names_no_one_is_dropped_not_made_a_quotation():
     assert "De auteur schrijft:" in format_evidence(g)  # the article names no author
     copied = "De auteur schrijft: Het potentieel is volgens de WRR veel groter [1]."
     assert quoted_labels(copied, g) == "Het potentieel is volgens de WRR veel groter [1]."
+
+
+def test_a_sentence_that_repeats_an_earlier_one_on_the_same_quote_or_a_later_bare_name_is_dropped():
+    from assistant.rag.citations import with_evidence
+
+    wrr = whole()
+    evidence = check_answer("De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers [1].", [wrr], 0.5)
+    written = check_answer(
+        "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers [1]. "
+        "De WRR maakt onderscheid tussen afzijdige en actieve burgers [1]. Lex Staal [1]. "
+        "‘Dat is nog best een zoektocht en dat vraagt dat je aanwezig bent in de wijk’, aldus Lex Staal [1].",
+        [wrr], 0.5,
+    )
+    assert "afzijdige en actieve burgers [2]. Lex Staal [3]" in written.text  # both passed the claim check
+    combined = with_evidence(written, evidence)
+    assert combined.text == (
+        "De WRR maakt onderscheid tussen de afhankelijke, afzijdige, afwachtende en actieve burgers [1]. "
+        "‘Dat is nog best een zoektocht en dat vraagt dat je aanwezig bent in de wijk’, aldus Lex Staal [2]."
+    )
+    assert [c.n for c in combined.citations] == [1, 2]
+    # A name alone opens an answer to "wie …?": there it stays.
+    named = check_answer("Lex Staal [1]. ‘Dat is nog best een zoektocht’, aldus Lex Staal [1].", [wrr], 0.5)
+    assert with_evidence(named, evidence).text.startswith("Lex Staal [1]. ‘Dat is nog best een zoektocht")
+
+
+def test_a_who_answer_that_quotes_someone_unnamed_says_who_it_is():
+    from dataclasses import replace
+
+    from assistant.rag.citations import speaker_named
+
+    wrr = whole()
+    checked = check_answer(
+        "Het potentieel is volgens de WRR veel groter dan de twintig procent van actieve burgers [1].\n"
+        "Van Dijk vindt dat de samenwerking met vmbo-scholen landelijk gestimuleerd moet worden [1].", [wrr], 0.5,
+    )
+    quoted = replace(checked, citations=tuple(replace(c, speaker="Eric de Kluis") for c in checked.citations))
+    author = {"003.txt": "Eric de Kluis"}.get
+    assert speaker_named(quoted, author).text == (
+        "Eric de Kluis schrijft: ‘Het potentieel is volgens de WRR veel groter dan de twintig procent van actieve"
+        " burgers’ [1]. Van Dijk vindt dat de samenwerking met vmbo-scholen landelijk gestimuleerd moet worden [2]."
+    )
+    assert speaker_named(quoted, {}.get).text.startswith("Eric de Kluis zegt: ‘Het potentieel")  # a person quoted
+    # Unchanged: a first sentence that names someone, one with no recorded speaker, or the model's own words.
+    named = check_answer("Van Dijk vindt dat de samenwerking met vmbo-scholen landelijk gestimuleerd moet worden [1].", [wrr], 0.5)
+    named = replace(named, citations=tuple(replace(c, speaker="Gert van Dijk") for c in named.citations))
+    assert speaker_named(named, author) == named
+    assert speaker_named(checked, author) == checked
+    own = check_answer("Het potentieel is veel groter dan twintig procent actieve burgers [1].", [wrr], 0.5)
+    own = replace(own, citations=tuple(replace(c, speaker="Eric de Kluis") for c in own.citations))
+    assert speaker_named(own, author) == own

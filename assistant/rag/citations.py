@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.core.types import Citation, Passage, SentenceCheck
+from assistant.rag.evidence import points_back
 from assistant.rag.prompts import NOT_FOUND
 from assistant.text.answer_form import CUT_OFF, entities, occurs, sentence_problems
-from assistant.text.attribution import claimed_holders, same_person
+from assistant.text.attribution import claimed_holders, names_in, people_in, same_person
 from assistant.text.scoring import scored_sentences
 from assistant.text.sentences import split_sentences
 from assistant.text.stems import content_stems, normalize_space, support
@@ -25,6 +26,8 @@ _REPORTING = content_stems(
     "zegt zei zeggen vindt vond vinden noemt noemde noemen schrijft schreef schrijven stelt stelde meent "
     "meende aldus volgens vertelt vertelde reageert reageerde mening"
 )
+_NAME_GLUE = frozenset("de het een van voor en der den op in the of".split())  # between a name's words
+COPIED_SHARE = 0.5  # of a quote's words, that a written sentence repeating them is a copy and not a summary
 CLAIM_SUPPORT = 0.8  # share of a written sentence's content words its quote must hold (tuned on the eval)
 VIEW_SUPPORT = 1.0  # … and of a sentence that says what someone thinks: a view is exactly what its quote says
 _LEADING = re.compile(r"^\s*\[\s*\d+")
@@ -242,20 +245,48 @@ def _quote(n: int, passage: Passage, claim: str) -> Citation:
     )
 
 
-def with_evidence(written: Checked, evidence: Checked, covered: float = 0.5) -> Checked:
-    """The written answer, followed by each evidence sentence whose words it does not already carry.
+def speaker_named(checked: Checked, author_of: Callable[[str], str]) -> Checked:
+    """The answer to a "Wie …?" question, its first sentence saying who says it where the quote does not.
+
+    "En, niet onbelangrijk, medewerkers zullen anders opgeleid moeten worden, wat mij betreft … [1]."
+    answers "Wie vindt dat …?" only for a reader who opens the citation; as "Jet Bussemaker schrijft:
+    ‘En, niet onbelangrijk, …’ [1]." it answers it. Only a verbatim quote that names no one is changed,
+    with the speaker recorded for it (`Citation.speaker`; `author_of` tells "schrijft" from "zegt").
+    """
+    spans = split_sentences(checked.text)
+    if checked.refused or not spans:
+        return checked
+    first = checked.text[spans[0][0] : spans[0][1]]
+    markers = MARKER.findall(first)
+    plain = MARKER.sub("", first).strip()
+    if not markers or people_in(plain[1:]) or any(mark in plain for mark in "‘’“”\""):
+        return checked
+    cited = checked.citations[int(re.findall(r"\d+", markers[0])[0]) - 1]
+    body = plain.rstrip(".!?")
+    if not cited.speaker or cited.is_comment or normalize_space(body) not in normalize_space(cited.quote):
+        return checked
+    verb = "schrijft" if same_person(cited.speaker, author_of(cited.source) or "") else "zegt"
+    named = f"{cited.speaker} {verb}: ‘{body}’ [{markers[0].strip()}]."
+    text = checked.text[: spans[0][0]] + named + checked.text[spans[0][1] :]
+    return replace(checked, text=text)
+
+
+def with_evidence(written: Checked, evidence: Checked, covered: float = 0.5, copied: float = 0.8) -> Checked:
+    """The written answer, with each evidence sentence whose words it does not already carry.
 
     The model may only add: its checked sentences lead, and no fact of the extractive answer is lost.
     An evidence sentence counts as carried when `covered` of its content words and every name and
     number it holds are in the written text ("Jet Bussemaker was voorzitter" does not carry "… en
-    voormalig staatssecretaris van Volksgezondheid").
+    voormalig staatssecretaris van Volksgezondheid"). One that is not carried takes the place of a
+    written sentence that only copies it (`copied` of that sentence's words are the quote's): a near copy
+    that loses a fact adds nothing, and the two together read as a repetition. Any other follows.
     Citations are merged (one number per quoted span) and numbered 1..m in order of use.
     """
+    parts = [(written.text[a:b], written.citations) for a, b in split_sentences(written.text)]
     plain = MARKER.sub("", written.text).casefold()
     said = content_stems(plain)
-    citations = list(written.citations)
-    number = {(c.source, c.start, c.end): c.n for c in citations}
-    added: list[str] = []
+    copies = [frozenset(content_stems(MARKER.sub("", text))) for text, _ in parts]
+    changed = False
     for start, end in split_sentences(evidence.text):
         sentence = evidence.text[start:end]
         stems = content_stems(MARKER.sub("", sentence))
@@ -263,16 +294,82 @@ def with_evidence(written: Checked, evidence: Checked, covered: float = 0.5) -> 
         if carried and all(occurs(name, plain) for name in entities(MARKER.sub("", sentence))):
             continue
         said |= stems
-
-        def renumber(match: re.Match[str]) -> str:
-            old = evidence.citations[int(match.group(1)) - 1]
-            key = (old.source, old.start, old.end)
-            if key not in number:
-                number[key] = len(citations) + 1
-                citations.append(replace(old, n=number[key]))
-            return f" [{number[key]}]"
-
-        added.append(re.sub(r"\s*\[(\d+)\]", renumber, sentence))
-    if not added:
+        changed = True
+        copy = next((i for i, own in enumerate(copies) if _copies(parts[i][0], own, stems, copied)), None)
+        if copy is None:
+            parts.append((sentence, evidence.citations))
+        else:
+            parts[copy] = (sentence, evidence.citations)
+            copies[copy] = frozenset()  # one quote per written sentence
+    kept = _without_repeats(parts)
+    if not changed and len(kept) == len(parts):
         return written
-    return Checked(" ".join([written.text, *added]), tuple(citations), written.checks, False)
+    text, citations = _merged(kept)
+    return Checked(text, citations, written.checks, False)
+
+
+def _without_repeats(parts: list[tuple[str, tuple[Citation, ...]]]) -> list[tuple[str, tuple[Citation, ...]]]:
+    """The sentences less those that add nothing: a bare name after the first sentence ("De Wetenschappelijke
+    Raad voor het Regeringsbeleid [3].": only as the opening does a name answer "wie"), and one whose words
+    (`CLAIM_SUPPORT` of them) an earlier sentence citing the same text already says: "Dit zou betreft
+    minder specialismen in de diepte [1]." after the quote itself."""
+    kept: list[tuple[str, tuple[Citation, ...]]] = []
+    seen: list[tuple[frozenset[str], list[Citation]]] = []
+    for sentence, own in parts:
+        plain = MARKER.sub("", sentence)
+        stems = frozenset(content_stems(plain) - _REPORTING)
+        spans = [own[int(n) - 1] for group in MARKER.findall(sentence) for n in re.findall(r"\d+", group) if 0 < int(n) <= len(own)]
+        if kept and _only_names(plain):
+            continue
+        if stems and any(_overlap(spans, cited) and len(stems & said) / len(stems) >= CLAIM_SUPPORT for said, cited in seen):
+            continue
+        kept.append((sentence, own))
+        seen.append((stems, spans))
+    return kept
+
+
+def _overlap(some: list[Citation], others: list[Citation]) -> bool:
+    """Whether two sentences cite overlapping text of one article."""
+    return any(a.source == b.source and a.start < b.end and b.start < a.end for a in some for b in others)
+
+
+def _only_names(sentence: str) -> bool:
+    """Whether a sentence is nothing but names ("Pieter van Vollenhoven.", "De Wetenschappelijke Raad voor
+    het Regeringsbeleid.")."""
+    rest = sentence
+    for name in names_in(sentence):
+        rest = rest.replace(name, " ")
+    return bool(names_in(sentence)) and all(w.casefold() in _NAME_GLUE for w in re.findall(r"[\w’'-]+", rest))
+
+
+def _copies(sentence: str, own: frozenset[str], quote: set[str], copied: float) -> bool:
+    """Whether a written sentence is a copy of a quote rather than a summary of it: `copied` of its words
+    are the quote's, and it repeats half the quote or opens by pointing at nothing ("Dit is een goede zet").
+    "Lex Staal is de directeur van Sociaal Werk Nederland" sums up a longer quote and stays before it; a
+    name alone opens an answer to "wie".
+    """
+    if not own or len(own & quote) / len(own) < copied or _only_names(MARKER.sub("", sentence)):
+        return False
+    return len(own & quote) / len(quote) >= COPIED_SHARE or points_back(sentence)
+
+
+def _merged(parts: list[tuple[str, tuple[Citation, ...]]]) -> tuple[str, tuple[Citation, ...]]:
+    """Sentences whose markers number their own citations, as one text numbered 1..m in order of use."""
+    number: dict[tuple[str, int, int], int] = {}
+    citations: list[Citation] = []
+    texts = []
+    for sentence, own in parts:
+
+        def renumber(match: re.Match[str], own: tuple[Citation, ...] = own) -> str:
+            numbers = []
+            for n in re.findall(r"\d+", match.group(1)):
+                old = own[int(n) - 1]
+                key = (old.source, old.start, old.end)
+                if key not in number:
+                    number[key] = len(citations) + 1
+                    citations.append(replace(old, n=number[key]))
+                numbers.append(str(number[key]))
+            return f" [{', '.join(dict.fromkeys(numbers))}]"
+
+        texts.append(MARKER.sub(renumber, sentence))
+    return " ".join(texts), tuple(citations)

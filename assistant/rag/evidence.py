@@ -357,6 +357,11 @@ def _extend(text: str, spans: list[tuple[int, int]], i: int, query: _Query) -> t
     return start, end
 
 
+def points_back(sentence: str) -> bool:
+    """Whether a sentence opens by pointing at the one before it ("Dit is een goede zet.", "Hij …")."""
+    return bool(_LEANS.match(sentence)) and not _ATTRIBUTES.match(sentence)
+
+
 def _leans_on(sentence: str, previous: str, query: _Query) -> bool:
     """Whether `sentence` needs `previous` to be understood, and `previous` is worth showing.
 
@@ -364,7 +369,7 @@ def _leans_on(sentence: str, previous: str, query: _Query) -> bool:
     reason ("Daarom…") always needs what it follows from; other back references only when the
     sentence before is about the question too.
     """
-    if not _LEANS.match(sentence) or _ATTRIBUTES.match(sentence):
+    if not points_back(sentence):
         return False
     if not _usable(previous, ""):
         return False

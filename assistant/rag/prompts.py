@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from assistant.core.types import Passage
+from assistant.text.attribution import people_in
 
 if TYPE_CHECKING:
     from assistant.rag.grounding import Ground
@@ -129,15 +130,22 @@ def quoted_labels(answer: str, ground: Ground) -> str:
     return answer
 
 
+def _signature(text: str) -> bool:
+    """Whether a text opens with a name and a comma: "Kathinka Bruinsma, Perspectief coaches"."""
+    names = people_in(text)
+    return bool(names) and re.match(rf"^\W*{re.escape(names[0])}\s*,", text) is not None
+
+
 def _quotation(who: str, verb: str, match: re.Match[str]) -> str:
     """The label and its text as a quotation; just the text where it already says who speaks."""
     body, end, marker = match.group("body").strip(), match.group("end"), match.group("marker")
     if match.end("body") >= len(match.string.rstrip()) and body[-1:].isalnum():
         return body  # the answer stops mid-sentence here (the token limit): left unfinished, for the check to drop
     gap = " " if match.group(0)[-1:].isspace() else ""
-    if who == UNKNOWN_AUTHOR or any(mark in body for mark in "‘’“”\"") or who.split()[-1] in body:
+    if who == UNKNOWN_AUTHOR or any(mark in body for mark in "‘’“”\"") or who.split()[-1] in body or _signature(body):
         # "‘…,’ zegt Torreman", "Torreman vreest dat …": quoting it again would nest one quote in another;
-        # "De auteur schrijft: ‘…’" says no more than the citation does.
+        # "De auteur schrijft: ‘…’" says no more than the citation does; "Kathinka Bruinsma, Perspectief
+        # coaches" in the author's article is a signature, not something the author says.
         closed = body[-1:] in ".!?" or body[-2:-1] in ".!?"
         return f"{body} {marker}{'' if closed else end or '.'}{gap}"
     stop = body[-1] if body[-1:] in ".!?" else ""

@@ -17,7 +17,7 @@ from assistant.rag.attribution_check import AttributionChecker
 from assistant.text import language
 from assistant.text.attribution import names_in, people_in, same_person
 from assistant.core.types import Answer, Event, Passage, SentenceCheck, Status, Token
-from assistant.rag.citations import MARKER, Checked, check_answer, says_not_found, with_evidence
+from assistant.rag.citations import MARKER, Checked, check_answer, says_not_found, speaker_named, with_evidence
 from assistant.rag.trim import trim
 from assistant.core.errors import BackendUnavailable, BadQuestion, Cancelled, ModelMissing, WelzijnError
 from assistant.rag import followup, grounding, warm
@@ -235,6 +235,8 @@ class Assistant:
             )
             return
         checked = self._with_speakers(checked, index)
+        if _WHO.match(question):
+            checked = speaker_named(checked, lambda source: getattr(index.articles().get(source), "author", "") or "")
         yield Answer(
             question=question, answer=checked.text, refused=False, citations=checked.citations,
             retrieved=tuple(passages), timings_ms=timings, backend=backend, standalone_question=standalone,

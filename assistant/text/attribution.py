@@ -403,7 +403,7 @@ def same_person(name: str, other: str) -> bool:
     """Whether two forms name the same person: "Lex" and "Lex Staal", "Van Dijk" and "Gert van Dijk"."""
     words = {w.casefold() for w in name.split()} - set(_PARTICLES)
     others = {w.casefold() for w in other.split()} - set(_PARTICLES)
-    return bool(words) and (words <= others or others <= words)
+    return bool(words) and bool(others) and (words <= others or others <= words)
 
 
 def attribute(sentences: Sequence[Sentence], author: str | None) -> list[Attribution]:
