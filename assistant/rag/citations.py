@@ -245,7 +245,7 @@ def _quote(n: int, passage: Passage, claim: str) -> Citation:
     )
 
 
-def speaker_named(checked: Checked, author_of: Callable[[str], str]) -> Checked:
+def speaker_named(checked: Checked, author_of: Callable[[str], str | None]) -> Checked:
     """The answer to a "Wie …?" question, its first sentence saying who says it where the quote does not.
 
     "En, niet onbelangrijk, medewerkers zullen anders opgeleid moeten worden, wat mij betreft … [1]."
@@ -257,16 +257,16 @@ def speaker_named(checked: Checked, author_of: Callable[[str], str]) -> Checked:
     if checked.refused or not spans:
         return checked
     first = checked.text[spans[0][0] : spans[0][1]]
-    markers = MARKER.findall(first)
+    numbers = _valid_numbers(first, len(checked.citations))
     plain = MARKER.sub("", first).strip()
-    if not markers or people_in(plain[1:]) or any(mark in plain for mark in "‘’“”\""):
+    if not numbers or people_in(plain[1:]) or any(mark in plain for mark in "‘’“”\""):
         return checked
-    cited = checked.citations[int(re.findall(r"\d+", markers[0])[0]) - 1]
+    cited = checked.citations[numbers[0] - 1]
     body = plain.rstrip(".!?")
     if not cited.speaker or cited.is_comment or normalize_space(body) not in normalize_space(cited.quote):
         return checked
     verb = "schrijft" if same_person(cited.speaker, author_of(cited.source) or "") else "zegt"
-    named = f"{cited.speaker} {verb}: ‘{body}’ [{markers[0].strip()}]."
+    named = f"{cited.speaker} {verb}: ‘{body}’ [{', '.join(map(str, numbers))}]."
     text = checked.text[: spans[0][0]] + named + checked.text[spans[0][1] :]
     return replace(checked, text=text)
 
@@ -318,7 +318,7 @@ def _without_repeats(parts: list[tuple[str, tuple[Citation, ...]]]) -> list[tupl
     for sentence, own in parts:
         plain = MARKER.sub("", sentence)
         stems = frozenset(content_stems(plain) - _REPORTING)
-        spans = [own[int(n) - 1] for group in MARKER.findall(sentence) for n in re.findall(r"\d+", group) if 0 < int(n) <= len(own)]
+        spans = [own[n - 1] for n in _valid_numbers(sentence, len(own))]
         if kept and _only_names(plain):
             continue
         if stems and any(_overlap(spans, cited) and len(stems & said) / len(stems) >= CLAIM_SUPPORT for said, cited in seen):
@@ -336,10 +336,11 @@ def _overlap(some: list[Citation], others: list[Citation]) -> bool:
 def _only_names(sentence: str) -> bool:
     """Whether a sentence is nothing but names ("Pieter van Vollenhoven.", "De Wetenschappelijke Raad voor
     het Regeringsbeleid.")."""
+    names = names_in(sentence)
     rest = sentence
-    for name in names_in(sentence):
+    for name in names:
         rest = rest.replace(name, " ")
-    return bool(names_in(sentence)) and all(w.casefold() in _NAME_GLUE for w in re.findall(r"[\w’'-]+", rest))
+    return bool(names) and all(w.casefold() in _NAME_GLUE for w in re.findall(r"[\w’'-]+", rest))
 
 
 def _copies(sentence: str, own: frozenset[str], quote: set[str], copied: float) -> bool:

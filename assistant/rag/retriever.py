@@ -184,12 +184,13 @@ class Ranking:
         return [_passage(chunks[i], scores[i], self._cosines.get(i, 0.0)) for i in best if i in chunks]
 
     def _sources_naming(self, people: Sequence[str]) -> set[str]:
-        """The articles whose text names one of `people` as the question spells them (whole words)."""
+        """The candidates' articles whose text names one of `people` as the question spells them (whole words)."""
         patterns = [re.compile(rf"(?<!\w){re.escape(name)}(?!\w)") for name in people if name.strip()]
         if not patterns:
             return set()
-        articles = self._loaded.articles
-        return {source for source, article in articles.items() if any(p.search(article.text) for p in patterns)}
+        chunks, articles = self._loaded.chunks, self._loaded.articles
+        candidates = {chunks[i].source for i in self._fused if i in chunks}
+        return {s for s in candidates if s in articles and any(p.search(articles[s].text) for p in patterns)}
 
 
 def _passage(chunk: Chunk, score: float, cosine: float) -> Passage:

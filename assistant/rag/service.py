@@ -236,7 +236,7 @@ class Assistant:
             return
         checked = self._with_speakers(checked, index)
         if _WHO.match(question):
-            checked = speaker_named(checked, lambda source: getattr(index.articles().get(source), "author", "") or "")
+            checked = speaker_named(checked, lambda source: getattr(index.articles().get(source), "author", None))
         yield Answer(
             question=question, answer=checked.text, refused=False, citations=checked.citations,
             retrieved=tuple(passages), timings_ms=timings, backend=backend, standalone_question=standalone,
