@@ -306,3 +306,16 @@ def test_a_who_answer_that_quotes_someone_unnamed_says_who_it_is():
     own = check_answer("Het potentieel is veel groter dan twintig procent actieve burgers [1].", [wrr], 0.5)
     own = replace(own, citations=tuple(replace(c, speaker="Eric de Kluis") for c in own.citations))
     assert speaker_named(own, author) == own
+
+
+def test_quotation_marks_are_paired_in_a_sentence_cut_from_a_longer_quotation():
+    text = "Hij zegt: ‘Zo’n plan lukt niet. Het is beter dat wij de bewoners erbij betrekken.’ Daarna ging hij weg."
+    passage = Passage(id="q", source="003.txt", title="WRR", text=text, start=0, end=len(text), score=1.0)
+    checked = check_answer("Het is beter dat wij de bewoners erbij betrekken.’ [1]", [passage], 0.5)
+    assert checked.text == "Het is beter dat wij de bewoners erbij betrekken [1]."
+    # A quotation the sentence opens itself keeps its closing mark; an apostrophe is no quotation mark.
+    whole = check_answer("Hij zegt: ‘Zo’n plan lukt niet.’ [1]", [passage], 0.5)
+    assert whole.text == "Hij zegt: ‘Zo’n plan lukt niet [1].’"
+    # … and one that goes on in the next sentence is closed where the shown sentence stops.
+    opened = check_answer("Hij zegt: ‘Zo’n plan lukt niet. [1]", [passage], 0.5)
+    assert opened.text == "Hij zegt: ‘Zo’n plan lukt niet [1].’"

@@ -32,6 +32,7 @@ CLAIM_SUPPORT = 0.8  # share of a written sentence's content words its quote mus
 VIEW_SUPPORT = 1.0  # … and of a sentence that says what someone thinks: a view is exactly what its quote says
 _LEADING = re.compile(r"^\s*\[\s*\d+")
 _TRAILING = re.compile(r"([.!?…:;]+[’”'\"]*)$")
+_QUOTES = (("‘", "’"), ("“", "”"))
 
 
 @dataclass(frozen=True)
@@ -216,9 +217,22 @@ def _own_words_supported(claim: str, evidence: str) -> float:
 
 
 def _with_markers(claim: str, markers: str) -> str:
+    """The claim with its markers before its closing punctuation ("… burgers [1]."), and its quotation
+    marks paired: a sentence cut from a longer quotation is shown as a whole one."""
     match = _TRAILING.search(claim)
     body, tail = (claim[: match.start()], match.group(1)) if match else (claim, ".")
+    for opening, closing in _QUOTES:
+        opened = _count(body, opening) - _count(body, closing)
+        if closing in tail and opened <= 0:
+            tail = tail.replace(closing, "")  # closes a quotation opened in an earlier sentence, not shown here
+        elif closing not in tail and opened > 0:
+            tail += closing  # the quotation goes on in the next sentence, not shown here: closed where it stops
     return f"{body.rstrip()} {markers}{tail}"
+
+
+def _count(text: str, mark: str) -> int:
+    """How often a quotation mark occurs in a text; not ’ as an apostrophe ("zo’n")."""
+    return len(re.findall(rf"(?<!\w){mark}|{mark}(?!\w)", text))
 
 
 def _quote(n: int, passage: Passage, claim: str) -> Citation:
